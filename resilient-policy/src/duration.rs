@@ -1,0 +1,159 @@
+//! Human-readable durations: `"250ms"`, `"30s"`, `"1m 30s"`, `"1h30m"`.
+//!
+//! Our own parser rather than `humantime`'s, because the contract refuses what humantime
+//! accepts loosely (`"10 sec"`, a space between number and unit) and the message must name
+//! the fix.
+
+use std::time::Duration;
+
+/// Units, longest first so that `ms` wins over `m`.
+const UNITS: &[(&str, u128)] = &[
+    ("ns", 1),
+    ("us", 1_000),
+    ("µs", 1_000),
+    ("ms", 1_000_000),
+    ("min", 60_000_000_000),
+    ("s", 1_000_000_000),
+    ("m", 60_000_000_000),
+    ("h", 3_600_000_000_000),
+    ("d", 86_400_000_000_000),
+];
+
+/// Parses a duration written as one or more `<number><unit>` parts, optionally separated by
+/// spaces: `"250ms"`, `"1m 30s"`, `"1.5s"`. Units: `ns`, `us`/`µs`, `ms`, `s`, `m`/`min`, `h`, `d`.
+///
+/// The error is the message shown to users, e.g.
+/// `invalid duration "10 sec": expected a number and a unit, e.g. "10s"`.
+///
+/// ```
+/// use std::time::Duration;
+/// use resilient_policy::parse_duration;
+/// assert_eq!(parse_duration("1m 30s"), Ok(Duration::from_secs(90)));
+/// assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+/// assert!(parse_duration("10 sec").is_err());
+/// ```
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let invalid = || format!("invalid duration {text:?}: expected a number and a unit, e.g. \"10s\"");
+    let mut rest = text.trim();
+    if rest.is_empty() {
+        return Err(invalid());
+    }
+    let mut total_nanos: u128 = 0;
+    while !rest.is_empty() {
+        let number_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+        let (number, after) = rest.split_at(number_len);
+        let (unit, nanos_per_unit) = UNITS
+            .iter()
+            .find(|(unit, _)| after.starts_with(unit) && !starts_with_letter(&after[unit.len()..]))
+            .ok_or_else(invalid)?;
+        total_nanos = total_nanos
+            .checked_add(scale(number, *nanos_per_unit).ok_or_else(invalid)?)
+            .ok_or_else(|| too_long(text))?;
+        rest = after[unit.len()..].trim_start();
+    }
+    if total_nanos > MAX.as_nanos() {
+        return Err(too_long(text));
+    }
+    Ok(Duration::new((total_nanos / 1_000_000_000) as u64, (total_nanos % 1_000_000_000) as u32))
+}
+
+fn starts_with_letter(text: &str) -> bool {
+    text.chars().next().is_some_and(char::is_alphabetic)
+}
+
+/// The longest duration accepted. Longer is surely a typo, and keeping every duration far
+/// below `Instant`'s range means deadline arithmetic can never overflow.
+pub const MAX: Duration = Duration::from_secs(365 * 86_400);
+
+fn too_long(text: &str) -> String {
+    format!("invalid duration {text:?}: longer than a year; use at most \"365d\"")
+}
+
+/// `number` (digits with an optional fraction) times `nanos_per_unit`, in nanoseconds.
+fn scale(number: &str, nanos_per_unit: u128) -> Option<u128> {
+    let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+    if whole.is_empty() && fraction.is_empty() {
+        return None;
+    }
+    let whole: u128 = if whole.is_empty() { 0 } else { whole.parse().ok()? };
+    let mut nanos = whole.checked_mul(nanos_per_unit)?;
+    let mut place = nanos_per_unit;
+    for digit in fraction.chars() {
+        place /= 10;
+        nanos = nanos.checked_add(u128::from(digit.to_digit(10)?) * place)?;
+    }
+    Some(nanos)
+}
+
+/// Formats a duration the way [`parse_duration`] reads it, e.g. `"1m 30s"`, `"250ms"`, `"0s"`.
+///
+/// ```
+/// use std::time::Duration;
+/// use resilient_policy::format_duration;
+/// assert_eq!(format_duration(Duration::from_millis(90_250)), "1m 30s 250ms");
+/// ```
+pub fn format_duration(duration: Duration) -> String {
+    let mut nanos = duration.as_nanos();
+    if nanos == 0 {
+        return "0s".to_owned();
+    }
+    let mut parts = Vec::new();
+    for (unit, size) in [("d", 86_400_000_000_000u128), ("h", 3_600_000_000_000), ("m", 60_000_000_000), ("s", 1_000_000_000), ("ms", 1_000_000), ("us", 1_000), ("ns", 1)] {
+        if nanos >= size {
+            parts.push(format!("{}{unit}", nanos / size));
+            nanos %= size;
+        }
+    }
+    parts.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_unit() {
+        let cases = [
+            ("7ns", Duration::from_nanos(7)),
+            ("7us", Duration::from_micros(7)),
+            ("7µs", Duration::from_micros(7)),
+            ("7ms", Duration::from_millis(7)),
+            ("7s", Duration::from_secs(7)),
+            ("7m", Duration::from_secs(420)),
+            ("7min", Duration::from_secs(420)),
+            ("7h", Duration::from_secs(7 * 3600)),
+            ("7d", Duration::from_secs(7 * 86_400)),
+            ("1m 30s", Duration::from_secs(90)),
+            ("1h30m", Duration::from_secs(5400)),
+            ("1.5s", Duration::from_millis(1500)),
+            (" 0s ", Duration::ZERO),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(parse_duration(text), Ok(expected), "{text}");
+        }
+    }
+
+    #[test]
+    fn refuses_what_is_not_a_duration_and_names_the_fix() {
+        for text in ["10 sec", "10", "s", "", "ten seconds", "1.2.3s", "-5s", "10seconds", "5 s"] {
+            let error = parse_duration(text).unwrap_err();
+            assert_eq!(error, format!("invalid duration {text:?}: expected a number and a unit, e.g. \"10s\""));
+        }
+    }
+
+    #[test]
+    fn refuses_overflow_without_panicking() {
+        let error = parse_duration("99999999999999999999999999d").unwrap_err();
+        assert!(error.contains("expected a number") || error.contains("longer than a year"), "{error}");
+        assert!(parse_duration("999999999999999h").unwrap_err().contains("longer than a year"));
+        assert_eq!(parse_duration("365d"), Ok(MAX));
+    }
+
+    #[test]
+    fn formatting_round_trips() {
+        for nanos in [0u64, 1, 999, 1_000_000, 90_000_000_000, 86_400_000_000_001] {
+            let duration = Duration::from_nanos(nanos);
+            assert_eq!(parse_duration(&format_duration(duration)), Ok(duration));
+        }
+    }
+}

@@ -1,0 +1,251 @@
+//! One resolved retry policy.
+
+use std::time::Duration;
+
+use crate::PolicyBuilder;
+
+/// How the wait before each retry grows. `n` is the retry number (1 for the first retry) and
+/// `base` the policy's `initial_delay`; every delay is capped by `max_delay`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Backoff {
+    /// No wait. Allowed for at most one retry: retrying at once again and again only adds load.
+    Immediate,
+    /// `base` before every retry.
+    Fixed,
+    /// `base + (n - 1) * increment`.
+    Incremental,
+    /// `base * multiplier^(n - 1)`.
+    Exponential,
+    /// Decorrelated jitter: `min(max_delay, random(base, previous * 3))`. Random already, so
+    /// the policy's `jitter` does not apply.
+    Decorrelated,
+}
+
+impl Backoff {
+    /// Every kind with its configuration name.
+    pub const NAMES: [(&'static str, Backoff); 5] = [
+        ("immediate", Backoff::Immediate),
+        ("fixed", Backoff::Fixed),
+        ("incremental", Backoff::Incremental),
+        ("exponential", Backoff::Exponential),
+        ("decorrelated", Backoff::Decorrelated),
+    ];
+
+    /// The configuration name, e.g. `"exponential"`.
+    pub fn name(self) -> &'static str {
+        lookup_name(&Self::NAMES, self)
+    }
+}
+
+/// Randomness added to the backoff delay `d`, so that clients that failed together do not
+/// retry together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Jitter {
+    /// Exactly `d`.
+    None,
+    /// `random(0, d)`: the least contention, the advice of the AWS backoff study.
+    Full,
+    /// `d/2 + random(0, d/2)`: never much shorter than `d`.
+    Equal,
+}
+
+impl Jitter {
+    /// Every kind with its configuration name.
+    pub const NAMES: [(&'static str, Jitter); 3] = [("none", Jitter::None), ("full", Jitter::Full), ("equal", Jitter::Equal)];
+
+    /// The configuration name, e.g. `"full"`.
+    pub fn name(self) -> &'static str {
+        lookup_name(&Self::NAMES, self)
+    }
+}
+
+/// What a call does when it is made inside another retrying call's attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Nested {
+    /// One attempt only: the outermost layer does the retrying, so three layers of 3 attempts
+    /// cost 3 calls, not 27. The default.
+    Single,
+    /// Retry as if it were the outermost call.
+    Retry,
+}
+
+impl Nested {
+    /// Every kind with its configuration name.
+    pub const NAMES: [(&'static str, Nested); 2] = [("single", Nested::Single), ("retry", Nested::Retry)];
+
+    /// The configuration name, e.g. `"single"`.
+    pub fn name(self) -> &'static str {
+        lookup_name(&Self::NAMES, self)
+    }
+}
+
+fn lookup_name<T: PartialEq + Copy>(names: &[(&'static str, T)], value: T) -> &'static str {
+    names.iter().find(|(_, v)| *v == value).map_or("?", |(name, _)| name)
+}
+
+/// One resolved, valid retry policy.
+///
+/// Build one with [`Policy::builder`]; every setter's value is checked by
+/// [`PolicyBuilder::build`], with the same rules as the configuration file and the `#[retry]`
+/// attribute.
+///
+/// ```
+/// use std::time::Duration;
+/// use resilient_policy::{Backoff, Policy};
+///
+/// let policy = Policy::builder()
+///     .max_attempts(5)
+///     .backoff(Backoff::Exponential)
+///     .initial_delay(Duration::from_millis(50))
+///     .max_elapsed(Duration::from_secs(10))
+///     .build()?;
+/// assert_eq!(policy.max_attempts(), Some(5));
+/// # Ok::<(), resilient_policy::PolicyError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Policy {
+    pub(crate) max_attempts: Option<u32>,
+    pub(crate) backoff: Backoff,
+    pub(crate) initial_delay: Duration,
+    pub(crate) increment: Option<Duration>,
+    pub(crate) multiplier: f64,
+    pub(crate) jitter: Jitter,
+    pub(crate) max_delay: Duration,
+    pub(crate) max_elapsed: Option<Duration>,
+    pub(crate) attempt_timeout: Option<Duration>,
+    pub(crate) nested: Nested,
+}
+
+impl Policy {
+    /// The built-in defaults: 3 attempts, exponential backoff from 100 ms doubling each time,
+    /// full jitter, waits capped at 20 s, no deadline, no attempt timeout.
+    pub const DEFAULT: Policy = Policy {
+        max_attempts: Some(3),
+        backoff: Backoff::Exponential,
+        initial_delay: Duration::from_millis(100),
+        increment: None,
+        multiplier: 2.0,
+        jitter: Jitter::Full,
+        max_delay: Duration::from_secs(20),
+        max_elapsed: None,
+        attempt_timeout: None,
+        nested: Nested::Single,
+    };
+
+    /// A builder starting from [`Policy::DEFAULT`].
+    pub fn builder() -> PolicyBuilder {
+        PolicyBuilder::from(Policy::DEFAULT)
+    }
+
+    /// A builder starting from this policy: how `[defaults]` and a named policy layer.
+    pub fn to_builder(&self) -> PolicyBuilder {
+        PolicyBuilder::from(self.clone())
+    }
+
+    /// Builds a policy from values already validated (by the `#[retry]` macro at compile time).
+    /// Not for use outside generated code: it skips validation.
+    #[doc(hidden)]
+    #[allow(clippy::too_many_arguments)]
+    pub const fn __from_validated(
+        max_attempts: u32,
+        backoff: Backoff,
+        initial_delay: Duration,
+        increment: Option<Duration>,
+        multiplier: f64,
+        jitter: Jitter,
+        max_delay: Duration,
+        max_elapsed: Option<Duration>,
+        attempt_timeout: Option<Duration>,
+        nested: Nested,
+    ) -> Policy {
+        Policy {
+            max_attempts: if max_attempts == 0 { None } else { Some(max_attempts) },
+            backoff,
+            initial_delay,
+            increment,
+            multiplier,
+            jitter,
+            max_delay,
+            max_elapsed,
+            attempt_timeout,
+            nested,
+        }
+    }
+
+    /// Attempts per call, the first included; `None` when unbounded (then `max_elapsed` is set).
+    pub fn max_attempts(&self) -> Option<u32> {
+        self.max_attempts
+    }
+
+    /// How the delay grows between retries.
+    pub fn backoff(&self) -> Backoff {
+        self.backoff
+    }
+
+    /// The delay before the first retry (`base` in the backoff formulas).
+    pub fn initial_delay(&self) -> Duration {
+        self.initial_delay
+    }
+
+    /// The step of [`Backoff::Incremental`]; `initial_delay` unless set.
+    pub fn increment(&self) -> Duration {
+        self.increment.unwrap_or(self.initial_delay)
+    }
+
+    /// The growth factor of [`Backoff::Exponential`].
+    pub fn multiplier(&self) -> f64 {
+        self.multiplier
+    }
+
+    /// The randomness added to each delay.
+    pub fn jitter(&self) -> Jitter {
+        self.jitter
+    }
+
+    /// The longest wait between two attempts, server `Retry-After` hints included.
+    pub fn max_delay(&self) -> Duration {
+        self.max_delay
+    }
+
+    /// The deadline of a whole call, waits included.
+    pub fn max_elapsed(&self) -> Option<Duration> {
+        self.max_elapsed
+    }
+
+    /// The time limit of one attempt.
+    pub fn attempt_timeout(&self) -> Option<Duration> {
+        self.attempt_timeout
+    }
+
+    /// What a call nested in another retrying call does.
+    pub fn nested(&self) -> Nested {
+        self.nested
+    }
+
+    /// The delay before retry `n` (1-based) before jitter, capped by `max_delay`. For
+    /// `decorrelated`, the smallest delay it can draw.
+    pub fn base_delay(&self, n: u32) -> Duration {
+        let steps = n.saturating_sub(1);
+        let uncapped = match self.backoff {
+            Backoff::Immediate => Duration::ZERO,
+            Backoff::Fixed | Backoff::Decorrelated => self.initial_delay,
+            Backoff::Incremental => self.initial_delay.saturating_add(self.increment().saturating_mul(steps)),
+            Backoff::Exponential => {
+                // In float nanoseconds: exact for integer multipliers, saturating at the cap.
+                let nanos = self.initial_delay.as_nanos() as f64 * self.multiplier.powi(steps.min(i32::MAX as u32) as i32);
+                let cap = self.max_delay.as_nanos() as f64;
+                Duration::from_nanos(nanos.min(cap) as u64)
+            }
+        };
+        uncapped.min(self.max_delay)
+    }
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy::DEFAULT
+    }
+}

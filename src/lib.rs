@@ -1,0 +1,1 @@
+//! Nothing here: this package only owns the workspace-level `tests/` and `examples/`.
