@@ -14,8 +14,8 @@ mod error;
 mod policy;
 mod suggest;
 
-pub use builder::{PolicyBuilder, Value, KEYS};
-pub use duration::{format_duration, parse_duration, MAX as MAX_DURATION};
+pub use builder::{KEYS, PolicyBuilder, Value};
+pub use duration::{MAX as MAX_DURATION, format_duration, parse_duration};
 pub use error::PolicyError;
 pub use policy::{Backoff, Jitter, Nested, Policy};
 pub use suggest::did_you_mean;

@@ -1,0 +1,85 @@
+//! Transient-fault handling, declared instead of hand-written.
+//!
+//! Classify each error once with [`#[derive(Transient)]`](derive@Transient), annotate the
+//! function that makes one attempt with [`#[retry]`](macro@retry), and the retry loop is
+//! generated: backoff with jitter, the server's `Retry-After`, a deadline, an attempt timeout,
+//! one layer of retries however deep the calls nest, and a `tracing` event per retry.
+//!
+//! ```
+//! use std::time::Duration;
+//! use resilient::{retry, Transient};
+//!
+//! #[derive(Debug, thiserror::Error, Transient)]
+//! enum FetchError {
+//!     #[error("throttled")]
+//!     #[transient(throttled, retry_after = retry_after)]
+//!     Throttled { retry_after: Option<Duration> },
+//!     #[error("service unavailable")]
+//!     #[transient]
+//!     Unavailable,
+//!     #[error("not found")]
+//!     #[permanent]
+//!     NotFound,
+//! }
+//!
+//! #[retry(max_attempts = 4, initial_delay = "10ms")]
+//! async fn fetch(calls: &mut u32) -> Result<&'static str, FetchError> {
+//!     *calls += 1;
+//!     if *calls < 3 { Err(FetchError::Unavailable) } else { Ok("hello") }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let mut calls = 0;
+//! assert_eq!(fetch(&mut calls).await.unwrap(), "hello");
+//! assert_eq!(calls, 3);
+//! # }
+//! ```
+//!
+//! # Policies
+//!
+//! A [`Policy`] says how many attempts, how long to wait between them and for how long in
+//! all. Write one inline (`#[retry(max_attempts = 5, backoff = "fixed")]`), or name one
+//! (`#[retry(policy = "graph")]`) and register it in the process-wide [`Registry`] with
+//! [`install`]. The built-in defaults: 3 attempts, exponential backoff from 100 ms doubling
+//! each time, full jitter, waits capped at 20 s.
+//!
+//! # Semantics
+//!
+//! - `max_attempts` counts every call, the first included; `1` means no retry.
+//! - A [`Classification::Permanent`] error returns at once. A transient one waits the backoff
+//!   delay; a throttled one waits `max(retry_after, backoff)`, capped by `max_delay`.
+//! - `max_elapsed` bounds the whole call: no wait is started that would end at or past it.
+//!   Without `max_elapsed` or `attempt_timeout` the clock is first read at the first failure,
+//!   so the happy path reads no clock; `elapsed_ms` in events then counts from that failure.
+//! - `attempt_timeout` cancels an attempt that runs too long (async only; a blocking call
+//!   cannot be interrupted) and counts it as transient, returned as
+//!   [`Rejected::AttemptTimedOut`] if the error type implements `From<Rejected>`.
+//! - A `#[retry]` call made inside another one's attempt (same task or thread) makes one
+//!   attempt; only the outermost layer retries, unless its policy says `nested = "retry"`.
+//! - Dropping the future cancels the call: no attempt runs afterwards. Panics propagate.
+//!
+//! # Events
+//!
+//! Each retry is a `WARN` event with `policy`, `operation`, `attempt`, `max_attempts` (0 when
+//! unbounded), `delay_ms`, `throttled` and `error`; giving up is one `ERROR` event with
+//! `attempts`, `elapsed_ms`, `reason` and `error`. A first-try success logs nothing.
+
+#![deny(missing_docs)]
+
+mod backoff;
+mod classify;
+mod registry;
+mod rejected;
+mod run;
+mod telemetry;
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+
+pub use classify::{Classification, Transient};
+pub use registry::{Registry, RegistryBuilder, install};
+pub use rejected::Rejected;
+pub use resilient_macros::{Transient, retry};
+pub use resilient_policy::{Backoff, Jitter, Nested, Policy, PolicyBuilder, PolicyError};

@@ -1,0 +1,186 @@
+//! The wait before each retry: the policy's schedule plus jitter.
+
+use std::cell::RefCell;
+use std::time::Duration;
+
+use rand::rngs::SmallRng;
+use rand::{Rng, RngExt, SeedableRng};
+
+use crate::{Backoff, Jitter, Policy};
+
+/// The delay before retry `retry` (1-based), jitter included, capped by `max_delay`.
+/// `previous` is the delay drawn before the previous retry (`initial_delay` before the first),
+/// which only `decorrelated` uses.
+pub(crate) fn delay(
+    policy: &Policy,
+    retry: u32,
+    previous: Duration,
+    rng: &mut impl Rng,
+) -> Duration {
+    if policy.backoff() == Backoff::Decorrelated {
+        let base = nanos(policy.initial_delay());
+        let high = nanos(previous).saturating_mul(3).max(base);
+        return Duration::from_nanos(rng.random_range(base..=high)).min(policy.max_delay());
+    }
+    let d = nanos(policy.base_delay(retry));
+    let jittered = match policy.jitter() {
+        Jitter::Full => rng.random_range(0..=d),
+        Jitter::Equal => d / 2 + rng.random_range(0..=d - d / 2),
+        _ => d,
+    };
+    Duration::from_nanos(jittered)
+}
+
+/// The delay before a retry of a throttled attempt: the server's hint if longer than our own
+/// backoff, never beyond `max_delay` (a hostile or mistaken `Retry-After: 86400` must not stall
+/// the caller for a day).
+pub(crate) fn throttled_delay(
+    policy: &Policy,
+    backoff: Duration,
+    retry_after: Option<Duration>,
+) -> Duration {
+    retry_after
+        .map_or(backoff, |hint| hint.max(backoff))
+        .min(policy.max_delay())
+}
+
+fn nanos(duration: Duration) -> u64 {
+    // Policy durations are at most a year, far below u64 nanoseconds (584 years).
+    u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
+}
+
+thread_local! {
+    /// Jitter only has to decorrelate clients, not resist prediction: a small fast generator
+    /// per thread, seeded from the OS, touched only on the failure path.
+    static RNG: RefCell<SmallRng> = RefCell::new(seeded_from_os());
+}
+
+fn seeded_from_os() -> SmallRng {
+    SmallRng::try_from_rng(&mut rand::rngs::SysRng).unwrap_or_else(|_| {
+        // No OS entropy (early boot, sandbox): any per-process value still decorrelates.
+        let address = &RNG as *const _ as u64;
+        let time = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+        SmallRng::seed_from_u64(address ^ time)
+    })
+}
+
+/// Runs `f` with this thread's jitter generator.
+pub(crate) fn with_rng<T>(f: impl FnOnce(&mut SmallRng) -> T) -> T {
+    RNG.with(|rng| f(&mut rng.borrow_mut()))
+}
+
+/// Reseeds this thread's jitter generator, so a test sees the same delays on every run.
+pub(crate) fn seed(seed: u64) {
+    RNG.with(|rng| *rng.borrow_mut() = SmallRng::seed_from_u64(seed));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    fn policy(backoff: Backoff, jitter: Jitter) -> Policy {
+        Policy::builder()
+            .backoff(backoff)
+            .jitter(jitter)
+            .initial_delay(ms(100))
+            .max_delay(ms(2000))
+            .max_attempts(10)
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn full_jitter_stays_within_zero_and_the_delay() {
+        let policy = policy(Backoff::Exponential, Jitter::Full);
+        let mut rng = SmallRng::seed_from_u64(7);
+        for retry in 1..=8 {
+            let cap = policy.base_delay(retry);
+            let draws: Vec<Duration> = (0..2000)
+                .map(|_| delay(&policy, retry, ms(100), &mut rng))
+                .collect();
+            assert!(draws.iter().all(|d| *d <= cap), "retry {retry}");
+            // Spread over the whole range, not stuck at one end.
+            assert!(
+                draws.iter().any(|d| *d < cap / 10) && draws.iter().any(|d| *d > cap * 9 / 10),
+                "retry {retry}"
+            );
+        }
+    }
+
+    #[test]
+    fn equal_jitter_stays_within_half_and_the_delay() {
+        let policy = policy(Backoff::Exponential, Jitter::Equal);
+        let mut rng = SmallRng::seed_from_u64(11);
+        for retry in 1..=8 {
+            let cap = policy.base_delay(retry);
+            for _ in 0..2000 {
+                let d = delay(&policy, retry, ms(100), &mut rng);
+                assert!(
+                    cap / 2 <= d && d <= cap,
+                    "retry {retry}: {d:?} outside [{:?}, {cap:?}]",
+                    cap / 2
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn decorrelated_stays_within_base_and_three_times_the_previous() {
+        let policy = policy(Backoff::Decorrelated, Jitter::Full);
+        let mut rng = SmallRng::seed_from_u64(13);
+        for _ in 0..200 {
+            let mut previous = policy.initial_delay();
+            for retry in 1..=10 {
+                let d = delay(&policy, retry, previous, &mut rng);
+                let high = (previous * 3).min(policy.max_delay());
+                assert!(ms(100) <= d && d <= high, "{d:?} outside [100ms, {high:?}]");
+                previous = d;
+            }
+        }
+    }
+
+    #[test]
+    fn no_jitter_is_the_schedule_itself() {
+        let policy = policy(Backoff::Exponential, Jitter::None);
+        let mut rng = SmallRng::seed_from_u64(1);
+        let schedule: Vec<Duration> = (1..=6)
+            .map(|n| delay(&policy, n, ms(100), &mut rng))
+            .collect();
+        assert_eq!(
+            schedule,
+            [ms(100), ms(200), ms(400), ms(800), ms(1600), ms(2000)]
+        );
+    }
+
+    #[test]
+    fn retry_after_wins_when_longer_and_is_capped() {
+        let policy = policy(Backoff::Fixed, Jitter::None);
+        assert_eq!(throttled_delay(&policy, ms(100), Some(ms(700))), ms(700));
+        assert_eq!(throttled_delay(&policy, ms(100), Some(ms(10))), ms(100));
+        assert_eq!(throttled_delay(&policy, ms(100), None), ms(100));
+        assert_eq!(
+            throttled_delay(&policy, ms(100), Some(Duration::MAX)),
+            ms(2000)
+        );
+    }
+
+    #[test]
+    fn seeding_repeats_the_draws() {
+        let policy = policy(Backoff::Exponential, Jitter::Full);
+        let draw = || {
+            (1..=5)
+                .map(|n| with_rng(|rng| delay(&policy, n, ms(100), rng)))
+                .collect::<Vec<_>>()
+        };
+        seed(42);
+        let first = draw();
+        seed(42);
+        assert_eq!(first, draw());
+    }
+}

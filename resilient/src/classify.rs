@@ -1,0 +1,162 @@
+//! What the retry loop asks an error: may another attempt succeed?
+
+use std::io;
+use std::time::Duration;
+
+/// How an error bears on retrying.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Classification {
+    /// A later attempt may succeed: wait the backoff delay and retry.
+    Transient,
+    /// The service asked us to slow down. Wait `max(retry_after, backoff delay)`, capped by
+    /// the policy's `max_delay`, then retry.
+    Throttled {
+        /// The server's own delay (`Retry-After`), when it gave one.
+        retry_after: Option<Duration>,
+    },
+    /// Retrying cannot help (bad request, not found, forbidden): return the error at once.
+    Permanent,
+}
+
+impl Classification {
+    /// Whether another attempt may succeed.
+    ///
+    /// ```
+    /// use resilient::Classification;
+    /// assert!(Classification::Transient.is_retryable());
+    /// assert!(!Classification::Permanent.is_retryable());
+    /// ```
+    pub fn is_retryable(&self) -> bool {
+        !matches!(self, Classification::Permanent)
+    }
+}
+
+/// An error that knows whether retrying may help.
+///
+/// Derive it with [`#[derive(Transient)]`](derive@crate::Transient), marking each variant, or
+/// implement it by hand:
+///
+/// ```
+/// use resilient::{Classification, Transient};
+///
+/// struct HttpStatus(u16);
+///
+/// impl Transient for HttpStatus {
+///     fn classify(&self) -> Classification {
+///         match self.0 {
+///             429 => Classification::Throttled { retry_after: None },
+///             500..=599 => Classification::Transient,
+///             _ => Classification::Permanent,
+///         }
+///     }
+/// }
+/// assert_eq!(HttpStatus(503).classify(), Classification::Transient);
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` does not say which of its errors are transient",
+    label = "`{Self}` does not implement `resilient::Transient`",
+    note = "add `#[derive(resilient::Transient)]` to `{Self}` and mark each variant `#[transient]`, `#[transient(throttled)]` or `#[permanent]`, or implement `Transient` by hand"
+)]
+pub trait Transient {
+    /// Classifies this error for the retry loop.
+    fn classify(&self) -> Classification;
+}
+
+impl<T: Transient + ?Sized> Transient for &T {
+    fn classify(&self) -> Classification {
+        (**self).classify()
+    }
+}
+
+impl<T: Transient + ?Sized> Transient for Box<T> {
+    fn classify(&self) -> Classification {
+        (**self).classify()
+    }
+}
+
+/// I/O errors by [`io::ErrorKind`]:
+///
+/// | kind | classification |
+/// | --- | --- |
+/// | `ConnectionReset`, `ConnectionAborted`, `ConnectionRefused`, `NotConnected`, `BrokenPipe` | transient: the peer or the path to it is restarting |
+/// | `TimedOut`, `Interrupted`, `WouldBlock`, `UnexpectedEof` | transient: a later attempt may complete |
+/// | every other kind (`NotFound`, `PermissionDenied`, `InvalidInput`, `InvalidData`, …) | permanent |
+///
+/// ```
+/// use std::io;
+/// use resilient::{Classification, Transient};
+/// assert_eq!(io::Error::from(io::ErrorKind::ConnectionReset).classify(), Classification::Transient);
+/// assert_eq!(io::Error::from(io::ErrorKind::NotFound).classify(), Classification::Permanent);
+/// ```
+impl Transient for io::Error {
+    fn classify(&self) -> Classification {
+        use io::ErrorKind::*;
+        match self.kind() {
+            ConnectionReset | ConnectionAborted | ConnectionRefused | NotConnected | BrokenPipe
+            | TimedOut | Interrupted | WouldBlock | UnexpectedEof => Classification::Transient,
+            _ => Classification::Permanent,
+        }
+    }
+}
+
+/// A `tokio::time::timeout` that ran out is transient: the next attempt may be faster.
+impl Transient for tokio::time::error::Elapsed {
+    fn classify(&self) -> Classification {
+        Classification::Transient
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn io_errors_follow_the_documented_table() {
+        use io::ErrorKind::*;
+        let transient = [
+            ConnectionReset,
+            ConnectionAborted,
+            ConnectionRefused,
+            NotConnected,
+            BrokenPipe,
+            TimedOut,
+            Interrupted,
+            WouldBlock,
+            UnexpectedEof,
+        ];
+        for kind in transient {
+            assert_eq!(
+                io::Error::from(kind).classify(),
+                Classification::Transient,
+                "{kind:?}"
+            );
+        }
+        for kind in [
+            NotFound,
+            PermissionDenied,
+            InvalidInput,
+            InvalidData,
+            AlreadyExists,
+            Unsupported,
+            OutOfMemory,
+            Other,
+        ] {
+            assert_eq!(
+                io::Error::from(kind).classify(),
+                Classification::Permanent,
+                "{kind:?}"
+            );
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_elapsed_timeout_is_transient() {
+        let elapsed = tokio::time::timeout(Duration::from_millis(1), std::future::pending::<()>())
+            .await
+            .unwrap_err();
+        assert_eq!(elapsed.classify(), Classification::Transient);
+        assert_eq!(Transient::classify(&&elapsed), Classification::Transient);
+        assert_eq!(Box::new(elapsed).classify(), Classification::Transient);
+    }
+}

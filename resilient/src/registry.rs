@@ -1,0 +1,300 @@
+//! Named policies, the process-wide registry, and how a call site finds its policy.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
+
+use crate::Policy;
+
+/// Named retry policies: what `#[retry(policy = "name")]` looks up.
+///
+/// A name with no policy of its own resolves to the registry's defaults (and is logged once).
+///
+/// ```
+/// use std::time::Duration;
+/// use resilient::{Policy, Registry};
+///
+/// let graph = Policy::builder().max_attempts(6).max_elapsed(Duration::from_secs(120)).build()?;
+/// let registry = Registry::builder().policy("graph", graph).build();
+/// assert_eq!(registry.policy("graph").and_then(|p| p.max_attempts()), Some(6));
+/// assert_eq!(registry.resolve("unknown").max_attempts(), Some(3));
+/// resilient::install(registry);
+/// # Ok::<(), resilient::PolicyError>(())
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Registry {
+    defaults: Policy,
+    policies: BTreeMap<String, Policy>,
+}
+
+impl Registry {
+    /// A builder for a registry written in code.
+    pub fn builder() -> RegistryBuilder {
+        RegistryBuilder::default()
+    }
+
+    /// The policy registered under `name`, if any.
+    pub fn policy(&self, name: &str) -> Option<&Policy> {
+        self.policies.get(name)
+    }
+
+    /// The policy a call naming `name` runs under: its own, else the defaults.
+    pub fn resolve(&self, name: &str) -> &Policy {
+        self.policy(name).unwrap_or(&self.defaults)
+    }
+
+    /// The policy used by names without one of their own (`[defaults]` in the file).
+    pub fn defaults(&self) -> &Policy {
+        &self.defaults
+    }
+
+    /// The names of every registered policy, sorted.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.policies.keys().map(String::as_str)
+    }
+}
+
+/// Builds a [`Registry`] in code.
+#[derive(Debug, Clone, Default)]
+pub struct RegistryBuilder {
+    registry: Registry,
+}
+
+impl RegistryBuilder {
+    /// The policy for names without one of their own (built-in: [`Policy::DEFAULT`]).
+    pub fn defaults(mut self, policy: Policy) -> Self {
+        self.registry.defaults = policy;
+        self
+    }
+
+    /// Registers `policy` under `name`, replacing any earlier one of that name.
+    pub fn policy(mut self, name: impl Into<String>, policy: Policy) -> Self {
+        self.registry.policies.insert(name.into(), policy);
+        self
+    }
+
+    /// The registry.
+    pub fn build(self) -> Registry {
+        self.registry
+    }
+}
+
+/// A policy as call sites hold it: never freed, so a call keeps the policy it started with
+/// however many times the registry is replaced meanwhile.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct PolicyEntry {
+    pub(crate) policy: Policy,
+    /// The registry generation this entry belongs to; a cached entry is current while it
+    /// equals [`GENERATION`].
+    generation: u64,
+}
+
+impl PolicyEntry {
+    /// An entry for a policy written inline in `#[retry(...)]`: it never goes stale.
+    pub const fn inline(policy: Policy) -> Self {
+        PolicyEntry {
+            policy,
+            generation: u64::MAX,
+        }
+    }
+}
+
+/// An installed registry. Leaked on purpose: calls hold `&'static` references into it without
+/// any reference counting on the hot path. A process installs a handful of registries in its
+/// life (start-up, each reload), so the cost is a few kilobytes.
+struct Installed {
+    generation: u64,
+    defaults: &'static PolicyEntry,
+    by_name: HashMap<String, &'static PolicyEntry>,
+    /// Names already reported as missing, so each is logged once per installed registry.
+    warned: Mutex<HashSet<String>>,
+}
+
+static BUILTIN_DEFAULTS: PolicyEntry = PolicyEntry {
+    policy: Policy::DEFAULT,
+    generation: 0,
+};
+static CURRENT: AtomicPtr<Installed> = AtomicPtr::new(std::ptr::null_mut());
+/// Bumped by every install; 0 means nothing was installed and the built-in defaults apply.
+static GENERATION: AtomicU64 = AtomicU64::new(0);
+static INSTALLING: Mutex<()> = Mutex::new(());
+
+/// Makes `registry` the process-wide one. Every call that starts afterwards, at every call
+/// site, runs under the new policies; calls already running finish under the policy they
+/// started with.
+pub fn install(registry: Registry) {
+    let _one_at_a_time = INSTALLING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let generation = GENERATION.load(Ordering::Relaxed) + 1;
+    let entry = |policy: Policy| &*Box::leak(Box::new(PolicyEntry { policy, generation }));
+    let installed = Installed {
+        generation,
+        defaults: entry(registry.defaults),
+        by_name: registry
+            .policies
+            .into_iter()
+            .map(|(name, policy)| (name, entry(policy)))
+            .collect(),
+        warned: Mutex::new(HashSet::new()),
+    };
+    CURRENT.store(Box::leak(Box::new(installed)), Ordering::Release);
+    // Published after the registry, so a call that sees the new generation finds it.
+    GENERATION.store(generation, Ordering::Release);
+}
+
+/// Where a call site's policy comes from.
+#[derive(Debug)]
+enum Source {
+    Named(&'static str),
+    Inline(&'static PolicyEntry),
+}
+
+/// One `#[retry]` call site: a `static` the macro emits in each annotated function. It caches
+/// the site's policy, so the hot path is two atomic loads and a compare: no lock, no hash.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct CallSite {
+    source: Source,
+    operation: &'static str,
+    cache: AtomicPtr<PolicyEntry>,
+    pub(crate) reported_no_home: std::sync::atomic::AtomicBool,
+}
+
+impl CallSite {
+    /// A site using the policy registered under `policy`.
+    pub const fn named(policy: &'static str, operation: &'static str) -> Self {
+        Self::new(Source::Named(policy), operation)
+    }
+
+    /// A site with its own inline policy.
+    pub const fn inline(policy: &'static PolicyEntry, operation: &'static str) -> Self {
+        Self::new(Source::Inline(policy), operation)
+    }
+
+    const fn new(source: Source, operation: &'static str) -> Self {
+        CallSite {
+            source,
+            operation,
+            cache: AtomicPtr::new(std::ptr::null_mut()),
+            reported_no_home: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    /// The policy name events report: the name, or `inline`.
+    pub(crate) fn policy_name(&self) -> &'static str {
+        match self.source {
+            Source::Named(name) => name,
+            Source::Inline(_) => "inline",
+        }
+    }
+
+    /// `module::path::function`.
+    pub(crate) fn operation(&self) -> &'static str {
+        self.operation
+    }
+
+    /// The policy a call starting now runs under.
+    #[inline]
+    pub(crate) fn entry(&'static self) -> &'static PolicyEntry {
+        match self.source {
+            Source::Inline(entry) => entry,
+            Source::Named(name) => {
+                // SAFETY: the cache only ever holds null or a pointer to a leaked, never freed
+                // `PolicyEntry`.
+                match unsafe { self.cache.load(Ordering::Acquire).as_ref() } {
+                    Some(entry) if entry.generation == GENERATION.load(Ordering::Acquire) => entry,
+                    _ => self.refresh(name),
+                }
+            }
+        }
+    }
+
+    #[cold]
+    fn refresh(&'static self, name: &str) -> &'static PolicyEntry {
+        let entry = lookup(name);
+        self.cache.store(
+            entry as *const PolicyEntry as *mut PolicyEntry,
+            Ordering::Release,
+        );
+        entry
+    }
+}
+
+/// The entry for `name` in the installed registry; the defaults, logged once, if it has none.
+fn lookup(name: &str) -> &'static PolicyEntry {
+    // SAFETY: CURRENT only ever holds null or a leaked, never freed `Installed`.
+    let Some(installed) = (unsafe { CURRENT.load(Ordering::Acquire).as_ref() }) else {
+        return &BUILTIN_DEFAULTS;
+    };
+    if let Some(entry) = installed.by_name.get(name) {
+        return entry;
+    }
+    // `#[retry]` without a policy names `default`; falling back to the defaults is what it asks.
+    if name != "default" {
+        let mut warned = installed
+            .warned
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if warned.insert(name.to_owned()) {
+            crate::telemetry::unknown_policy(name, installed.generation);
+        }
+    }
+    installed.defaults
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn attempts(n: u32) -> Policy {
+        Policy::builder().max_attempts(n).build().unwrap()
+    }
+
+    #[test]
+    fn a_named_site_follows_each_install_and_keeps_its_cache_between() {
+        static SITE: CallSite = CallSite::named("registry-test", "tests::named");
+        install(
+            Registry::builder()
+                .policy("registry-test", attempts(5))
+                .build(),
+        );
+        let first = SITE.entry();
+        assert_eq!(first.policy.max_attempts(), Some(5));
+        assert!(
+            std::ptr::eq(first, SITE.entry()),
+            "the second call is served from the cache"
+        );
+
+        install(
+            Registry::builder()
+                .policy("registry-test", attempts(7))
+                .build(),
+        );
+        assert_eq!(SITE.entry().policy.max_attempts(), Some(7));
+        // A call that began before the install still holds the policy it started with.
+        assert_eq!(first.policy.max_attempts(), Some(5));
+    }
+
+    #[test]
+    fn an_unknown_name_resolves_to_the_defaults() {
+        static SITE: CallSite = CallSite::named("no-such-policy", "tests::unknown");
+        let defaults = Policy::builder().max_attempts(2).build().unwrap();
+        let registry = Registry::builder().defaults(defaults.clone()).build();
+        assert_eq!(registry.resolve("no-such-policy"), &defaults);
+        assert_eq!(registry.names().count(), 0);
+        install(registry);
+        // Other tests may install meanwhile; every registry they install has a defaults entry.
+        assert!(SITE.entry().policy.max_attempts().is_some());
+    }
+
+    #[test]
+    fn an_inline_site_never_looks_anything_up() {
+        static ENTRY: PolicyEntry = PolicyEntry::inline(Policy::DEFAULT);
+        static SITE: CallSite = CallSite::inline(&ENTRY, "tests::inline");
+        assert!(std::ptr::eq(SITE.entry(), &ENTRY));
+        assert_eq!(SITE.policy_name(), "inline");
+        assert_eq!(SITE.operation(), "tests::inline");
+    }
+}

@@ -1,0 +1,67 @@
+//! The runtime's own refusals.
+
+use std::time::Duration;
+
+use crate::{Classification, Transient};
+
+/// An attempt the runtime refused or cut short, rather than one the operation failed.
+///
+/// The runtime can return it only through an error type that can hold it: add a variant
+/// `Rejected(#[from] resilient::Rejected)` marked `#[transient(delegate)]` to your error enum.
+///
+/// ```
+/// use std::time::Duration;
+/// use resilient::{Classification, Rejected, Transient};
+///
+/// let timed_out = Rejected::AttemptTimedOut { timeout: Duration::from_secs(2) };
+/// assert_eq!(timed_out.to_string(), "attempt timed out after 2s");
+/// assert_eq!(timed_out.classify(), Classification::Transient);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Rejected {
+    /// The circuit breaker of the policy is open: the service is failing, so the operation
+    /// was not called. Never retried within the same call: waiting out the breaker is the
+    /// caller's decision.
+    #[error("circuit breaker of policy `{policy}` is open; next probe in {}", resilient_policy::format_duration(*retry_in))]
+    CircuitOpen {
+        /// The policy whose breaker is open.
+        policy: &'static str,
+        /// Time until the breaker lets a probe through.
+        retry_in: Duration,
+    },
+    /// An attempt ran past the policy's `attempt_timeout` (or the time left before
+    /// `max_elapsed`) and was cancelled. Transient: the next attempt may be faster.
+    #[error("attempt timed out after {}", resilient_policy::format_duration(*timeout))]
+    AttemptTimedOut {
+        /// The limit that ran out.
+        timeout: Duration,
+    },
+}
+
+impl Transient for Rejected {
+    fn classify(&self) -> Classification {
+        match self {
+            Rejected::CircuitOpen { .. } => Classification::Permanent,
+            Rejected::AttemptTimedOut { .. } => Classification::Transient,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_open_circuit_is_never_retried_within_the_call() {
+        let open = Rejected::CircuitOpen {
+            policy: "graph",
+            retry_in: Duration::from_millis(1500),
+        };
+        assert_eq!(open.classify(), Classification::Permanent);
+        assert_eq!(
+            open.to_string(),
+            "circuit breaker of policy `graph` is open; next probe in 1s 500ms"
+        );
+    }
+}

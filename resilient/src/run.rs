@@ -1,0 +1,739 @@
+//! The retry loop's decisions, asked step by step by the code `#[retry]` generates:
+//!
+//! ```text
+//! let mut call = Call::begin(&SITE, holds_rejection);
+//! loop {
+//!     let outcome = call.attempt(async { body }).await;   // or call.attempt_blocking(|| body)
+//!     match call.after(outcome, home, display) {
+//!         Step::Done(result) => return result,
+//!         Step::Wait(delay) => call.wait(delay).await,    // or call.wait_blocking(delay)
+//!     }
+//! }
+//! ```
+//!
+//! The body stays in the caller's function, so `return`, `?` and re-borrowing `&mut self` for
+//! each attempt keep their meaning, and the caller's future stays `Send` when the body is.
+
+use std::cell::Cell;
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::sync::atomic::Ordering;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use crate::backoff;
+use crate::registry::{CallSite, PolicyEntry};
+use crate::telemetry::{self, ErrorText, GiveUp};
+use crate::{Classification, Nested, Rejected, Transient};
+
+/// The clock a call reads: tokio's for `async fn` (so a paused test clock is exact), the
+/// system's for plain `fn`.
+pub trait Clock {
+    /// A point in time.
+    type Instant: Copy;
+    /// Now.
+    fn now() -> Self::Instant;
+    /// Time since `start`.
+    fn since(start: Self::Instant) -> Duration;
+}
+
+/// tokio's clock, for `async fn`.
+#[derive(Debug)]
+pub enum TokioClock {}
+
+impl Clock for TokioClock {
+    type Instant = tokio::time::Instant;
+    fn now() -> Self::Instant {
+        tokio::time::Instant::now()
+    }
+    fn since(start: Self::Instant) -> Duration {
+        start.elapsed()
+    }
+}
+
+/// The system clock, for plain `fn`.
+#[derive(Debug)]
+pub enum StdClock {}
+
+impl Clock for StdClock {
+    type Instant = std::time::Instant;
+    fn now() -> Self::Instant {
+        std::time::Instant::now()
+    }
+    fn since(start: Self::Instant) -> Duration {
+        start.elapsed()
+    }
+}
+
+thread_local! {
+    /// How many retrying attempts are running on this thread right now. An attempt raises it
+    /// for as long as its body is being polled (or called), so a call begun inside that body
+    /// (same task, same thread) knows it is nested. Spawned tasks are polled elsewhere and
+    /// retry on their own, as they should.
+    static DEPTH: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Raises [`DEPTH`] until dropped, unwinding included.
+struct InsideAttempt;
+
+impl InsideAttempt {
+    fn enter() -> Self {
+        DEPTH.with(|depth| depth.set(depth.get() + 1));
+        InsideAttempt
+    }
+}
+
+impl Drop for InsideAttempt {
+    fn drop(&mut self) {
+        DEPTH.with(|depth| depth.set(depth.get() - 1));
+    }
+}
+
+/// What the generated loop does next.
+#[derive(Debug)]
+pub enum Step<R> {
+    /// Return this from the function.
+    Done(R),
+    /// Wait this long, then make another attempt.
+    Wait(Duration),
+}
+
+/// How an attempt ended.
+#[derive(Debug)]
+pub enum AttemptOutcome<R> {
+    /// The body returned.
+    Finished(R),
+    /// The attempt ran out of time after this long and was cancelled.
+    TimedOut(Duration),
+}
+
+/// The state of one call of an annotated function, across its attempts.
+#[derive(Debug)]
+pub struct Call<C: Clock> {
+    site: &'static CallSite,
+    entry: &'static PolicyEntry,
+    /// Attempts started so far.
+    attempts: u32,
+    /// This call's limit: 1 when nested, `u32::MAX` when unbounded.
+    max_attempts: u32,
+    /// Whether attempts get a time limit (set and the error type can hold the rejection).
+    timed: bool,
+    /// When the call started; read only when a deadline or a timeout needs it, else at the
+    /// first failure, so the happy path reads no clock.
+    start: Option<C::Instant>,
+    /// The previous delay in nanoseconds, for decorrelated jitter.
+    previous_delay: u64,
+    _clock: PhantomData<C>,
+}
+
+impl<C: Clock> Call<C> {
+    /// Starts a call at `site`. `holds_rejection` says whether the function's error type can
+    /// hold a [`Rejected`]; without it, no attempt timeout can be applied.
+    #[inline]
+    pub fn begin(site: &'static CallSite, holds_rejection: bool) -> Self {
+        let entry = site.entry();
+        let policy = &entry.policy;
+        let nested = policy.nested() == Nested::Single && DEPTH.with(Cell::get) > 0;
+        let max_attempts = if nested {
+            1
+        } else {
+            policy.max_attempts().unwrap_or(u32::MAX)
+        };
+        let timed = policy.attempt_timeout().is_some() && (holds_rejection || report_no_home(site));
+        let start = if timed || policy.max_elapsed().is_some() {
+            Some(C::now())
+        } else {
+            None
+        };
+        Call {
+            site,
+            entry,
+            attempts: 0,
+            max_attempts,
+            timed,
+            start,
+            previous_delay: policy.initial_delay().as_nanos() as u64,
+            _clock: PhantomData,
+        }
+    }
+
+    /// Whether the next attempt is the last this call can make: owned arguments are moved
+    /// into it instead of cloned.
+    #[inline]
+    pub fn is_last_attempt(&self) -> bool {
+        self.attempts + 1 >= self.max_attempts
+    }
+
+    /// Runs one attempt of an async body, within the attempt timeout if there is one.
+    #[inline]
+    pub fn attempt<F: Future>(&mut self, body: F) -> Attempt<F> {
+        self.attempts += 1;
+        let timer = self.attempt_limit().map(|limit| {
+            Box::pin(Timer {
+                sleep: tokio::time::sleep(limit),
+                limit,
+            })
+        });
+        Attempt { body, timer }
+    }
+
+    /// Runs one attempt of a blocking body. Blocking attempts have no timeout: a running
+    /// function cannot be cancelled from outside.
+    #[inline]
+    pub fn attempt_blocking<R>(&mut self, body: impl FnOnce() -> R) -> AttemptOutcome<R> {
+        self.attempts += 1;
+        let _inside = InsideAttempt::enter();
+        AttemptOutcome::Finished(body())
+    }
+
+    /// The time limit of the attempt starting now: the attempt timeout, shortened to the time
+    /// left before the deadline.
+    fn attempt_limit(&self) -> Option<Duration> {
+        if !self.timed {
+            return None;
+        }
+        let policy = &self.entry.policy;
+        let timeout = policy.attempt_timeout()?;
+        Some(match (policy.max_elapsed(), self.start) {
+            (Some(deadline), Some(start)) => timeout.min(deadline.saturating_sub(C::since(start))),
+            _ => timeout,
+        })
+    }
+
+    /// Decides what follows an attempt: return, or wait and retry.
+    ///
+    /// `home` converts a [`Rejected`] into the function's error type, when it can; `display`
+    /// formats the error for events.
+    #[inline]
+    pub fn after<T, E: Transient>(
+        &mut self,
+        outcome: AttemptOutcome<Result<T, E>>,
+        home: Option<fn(Rejected) -> E>,
+        display: fn(&E, &mut fmt::Formatter<'_>) -> fmt::Result,
+    ) -> Step<Result<T, E>> {
+        let error = match outcome {
+            AttemptOutcome::Finished(Ok(value)) => return Step::Done(Ok(value)),
+            AttemptOutcome::Finished(Err(error)) => error,
+            AttemptOutcome::TimedOut(timeout) => match home {
+                Some(home) => home(Rejected::AttemptTimedOut { timeout }),
+                None => {
+                    unreachable!("attempts are timed only when the error type can hold a rejection")
+                }
+            },
+        };
+        match self.after_failure(error.classify(), &ErrorText(&error, display)) {
+            Some(delay) => Step::Wait(delay),
+            None => Step::Done(Err(error)),
+        }
+    }
+
+    /// The failure path, out of line and free of `T` and `E`: the delay before the next
+    /// attempt, or `None` to return the error.
+    #[inline(never)]
+    fn after_failure(
+        &mut self,
+        classification: Classification,
+        error: &dyn fmt::Display,
+    ) -> Option<Duration> {
+        let policy = &self.entry.policy;
+        let start = *self.start.get_or_insert_with(C::now);
+        let nested = self.max_attempts == 1 && policy.max_attempts() != Some(1);
+        let give_up = |reason| {
+            // A nested call's error is its caller's to retry or report; a permanent error on
+            // the first attempt is the caller's mistake, not a fault we gave up on.
+            if !nested && (self.attempts > 1 || reason != GiveUp::Permanent) {
+                telemetry::giving_up(self.site, self.attempts, C::since(start), reason, error);
+            }
+            None
+        };
+        let retry_after = match classification {
+            Classification::Permanent => return give_up(GiveUp::Permanent),
+            Classification::Throttled { retry_after } => Some(retry_after),
+            _ => None,
+        };
+        if self.attempts >= self.max_attempts {
+            return give_up(GiveUp::AttemptsExhausted);
+        }
+        let previous = Duration::from_nanos(self.previous_delay);
+        let backoff = backoff::with_rng(|rng| backoff::delay(policy, self.attempts, previous, rng));
+        self.previous_delay = backoff.as_nanos() as u64;
+        let delay = match retry_after {
+            Some(hint) => backoff::throttled_delay(policy, backoff, hint),
+            None => backoff,
+        };
+        if let Some(deadline) = policy.max_elapsed() {
+            // A wait that ends at the deadline leaves no time for the attempt after it.
+            if C::since(start).saturating_add(delay) >= deadline {
+                return give_up(GiveUp::Deadline);
+            }
+        }
+        let max_attempts = policy.max_attempts().unwrap_or(0);
+        telemetry::retrying(
+            self.site,
+            self.attempts,
+            max_attempts,
+            delay,
+            retry_after.is_some(),
+            error,
+        );
+        Some(delay)
+    }
+
+    /// Waits before the next attempt (async). Boxed: only the failure path pays for it, and the
+    /// caller's future stays small.
+    pub fn wait(&self, delay: Duration) -> Pin<Box<tokio::time::Sleep>> {
+        Box::pin(tokio::time::sleep(delay))
+    }
+
+    /// Waits before the next attempt (blocking).
+    pub fn wait_blocking(&self, delay: Duration) {
+        std::thread::sleep(delay);
+    }
+}
+
+#[cold]
+fn report_no_home(site: &CallSite) -> bool {
+    if !site.reported_no_home.swap(true, Ordering::Relaxed) {
+        telemetry::no_rejection_home(site);
+    }
+    false
+}
+
+/// An attempt's time limit, boxed so that untimed calls do not carry a `Sleep` in their future.
+struct Timer {
+    sleep: tokio::time::Sleep,
+    limit: Duration,
+}
+
+/// One attempt of an async body: polls it with [`DEPTH`] raised and races it against the
+/// attempt's time limit. Dropping it drops the body: nothing runs after a cancellation.
+#[derive(Debug)]
+pub struct Attempt<F> {
+    body: F,
+    timer: Option<Pin<Box<Timer>>>,
+}
+
+impl fmt::Debug for Timer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Timer").field("limit", &self.limit).finish()
+    }
+}
+
+impl<F: Future> Future for Attempt<F> {
+    type Output = AttemptOutcome<F::Output>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // SAFETY: `body` is structurally pinned: it is never moved out of `self`, and
+        // `Attempt` implements neither `Unpin` by hand nor `Drop`. `timer` is not pinned
+        // through `self` (it is its own `Pin<Box<_>>`).
+        let this = unsafe { self.get_unchecked_mut() };
+        let body = unsafe { Pin::new_unchecked(&mut this.body) };
+        let polled = {
+            let _inside = InsideAttempt::enter();
+            body.poll(cx)
+        };
+        if let Poll::Ready(output) = polled {
+            return Poll::Ready(AttemptOutcome::Finished(output));
+        }
+        match &mut this.timer {
+            Some(timer) => {
+                // SAFETY: `sleep` is structurally pinned inside the pinned box.
+                let sleep = unsafe { timer.as_mut().map_unchecked_mut(|t| &mut t.sleep) };
+                sleep
+                    .poll(cx)
+                    .map(|()| AttemptOutcome::TimedOut(timer.limit))
+            }
+            None => Poll::Pending,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
+
+    use tokio::time::{Instant, advance};
+
+    use super::*;
+    use crate::{Backoff, Jitter, Policy, PolicyBuilder};
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    /// A call site with its own policy, as `#[retry(...inline keys...)]` makes.
+    fn site(policy: PolicyBuilder) -> &'static CallSite {
+        let entry = Box::leak(Box::new(PolicyEntry::inline(policy.build().unwrap())));
+        Box::leak(Box::new(CallSite::inline(entry, "tests::op")))
+    }
+
+    fn fixed(delay: u64, attempts: u32) -> PolicyBuilder {
+        Policy::builder()
+            .backoff(Backoff::Fixed)
+            .jitter(Jitter::None)
+            .initial_delay(ms(delay))
+            .max_attempts(attempts)
+    }
+
+    #[derive(Debug, Clone, PartialEq)]
+    enum Error {
+        Transient,
+        Throttled(Option<Duration>),
+        Permanent,
+        Rejected(Rejected),
+    }
+
+    impl Transient for Error {
+        fn classify(&self) -> Classification {
+            match self {
+                Error::Transient => Classification::Transient,
+                Error::Throttled(retry_after) => Classification::Throttled {
+                    retry_after: *retry_after,
+                },
+                Error::Permanent => Classification::Permanent,
+                Error::Rejected(rejected) => rejected.classify(),
+            }
+        }
+    }
+
+    impl From<Rejected> for Error {
+        fn from(rejected: Rejected) -> Self {
+            Error::Rejected(rejected)
+        }
+    }
+
+    /// The loop `#[retry]` generates for an async fn, around `body`.
+    async fn call<T>(
+        site: &'static CallSite,
+        mut body: impl AsyncFnMut() -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let mut call = Call::<TokioClock>::begin(site, true);
+        loop {
+            let outcome = call.attempt(body()).await;
+            match call.after(outcome, Some(Error::from), |e, f| write!(f, "{e:?}")) {
+                Step::Done(result) => return result,
+                Step::Wait(delay) => call.wait(delay).await,
+            }
+        }
+    }
+
+    /// Runs a call whose every attempt fails with `error`, returning when each attempt began
+    /// (in ms since the start) and the result.
+    async fn attempt_times(
+        site: &'static CallSite,
+        error: Error,
+    ) -> (Vec<u128>, Result<(), Error>) {
+        let start = Instant::now();
+        let mut times = Vec::new();
+        let result = call(site, async || {
+            times.push(start.elapsed().as_millis());
+            Err(error.clone())
+        })
+        .await;
+        (times, result)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn fixed_waits_the_same_before_every_retry() {
+        let (times, result) = attempt_times(site(fixed(100, 4)), Error::Transient).await;
+        assert_eq!(times, [0, 100, 200, 300]);
+        assert_eq!(result, Err(Error::Transient));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn incremental_adds_the_increment_each_retry() {
+        let policy = fixed(100, 4)
+            .backoff(Backoff::Incremental)
+            .increment(ms(50));
+        assert_eq!(
+            attempt_times(site(policy), Error::Transient).await.0,
+            [0, 100, 250, 450]
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn exponential_multiplies_and_stops_at_max_delay() {
+        let policy = fixed(100, 6)
+            .backoff(Backoff::Exponential)
+            .multiplier(3.0)
+            .max_delay(ms(1000));
+        // Waits 100, 300, 900, then 2700 capped to 1000, twice.
+        assert_eq!(
+            attempt_times(site(policy), Error::Transient).await.0,
+            [0, 100, 400, 1300, 2300, 3300]
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn full_jitter_waits_are_seeded_and_within_bounds() {
+        let policy = fixed(100, 5)
+            .backoff(Backoff::Exponential)
+            .jitter(Jitter::Full);
+        crate::backoff::seed(3);
+        let (first, _) = attempt_times(site(policy.clone()), Error::Transient).await;
+        crate::backoff::seed(3);
+        let (again, _) = attempt_times(site(policy), Error::Transient).await;
+        assert_eq!(first, again);
+        let waits: Vec<u128> = first.windows(2).map(|w| w[1] - w[0]).collect();
+        for (wait, cap) in waits.iter().zip([100, 200, 400, 800]) {
+            assert!(*wait <= cap, "{waits:?}");
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn retry_after_is_honoured_when_longer_than_the_backoff() {
+        let (times, _) = attempt_times(site(fixed(100, 3)), Error::Throttled(Some(ms(700)))).await;
+        assert_eq!(times, [0, 700, 1400]);
+        let (times, _) = attempt_times(site(fixed(100, 3)), Error::Throttled(Some(ms(10)))).await;
+        assert_eq!(times, [0, 100, 200]);
+        let (times, _) = attempt_times(site(fixed(100, 3)), Error::Throttled(None)).await;
+        assert_eq!(times, [0, 100, 200]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_hostile_retry_after_is_capped_by_max_delay() {
+        let policy = fixed(100, 3).max_delay(ms(2000));
+        let (times, _) = attempt_times(
+            site(policy),
+            Error::Throttled(Some(Duration::from_secs(86_400 * 365))),
+        )
+        .await;
+        assert_eq!(times, [0, 2000, 4000]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn no_wait_starts_that_would_end_past_the_deadline() {
+        let policy = fixed(1000, 10).max_elapsed(ms(2500));
+        let start = Instant::now();
+        let (times, result) = attempt_times(site(policy), Error::Transient).await;
+        assert_eq!(times, [0, 1000, 2000]);
+        assert_eq!(result, Err(Error::Transient));
+        assert_eq!(
+            start.elapsed(),
+            ms(2000),
+            "returned at once instead of waiting past the deadline"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn unbounded_attempts_stop_at_the_deadline() {
+        let policy = fixed(100, 1).unlimited_attempts().max_elapsed(ms(1000));
+        let (times, _) = attempt_times(site(policy), Error::Transient).await;
+        assert_eq!(times, (0..10).map(|n| n * 100).collect::<Vec<u128>>());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_attempt_that_runs_too_long_is_cancelled_and_retried() {
+        let policy = fixed(100, 3).attempt_timeout(ms(1000));
+        let start = Instant::now();
+        let calls = AtomicU32::new(0);
+        let result: Result<(), Error> = call(site(policy), async || {
+            calls.fetch_add(1, SeqCst);
+            tokio::time::sleep(Duration::from_secs(10)).await;
+            Ok(())
+        })
+        .await;
+        assert_eq!(
+            result,
+            Err(Error::Rejected(Rejected::AttemptTimedOut {
+                timeout: ms(1000)
+            }))
+        );
+        assert_eq!(calls.load(SeqCst), 3);
+        assert_eq!(start.elapsed(), ms(1000 + 100 + 1000 + 100 + 1000));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_attempt_timeout_shrinks_to_the_time_left_before_the_deadline() {
+        let policy = fixed(100, 5)
+            .attempt_timeout(ms(1000))
+            .max_elapsed(ms(1500));
+        let start = Instant::now();
+        let result: Result<(), Error> = call(site(policy), async || {
+            tokio::time::sleep(Duration::from_secs(10)).await;
+            Ok(())
+        })
+        .await;
+        // 1000 ms attempt, 100 ms wait, then only 400 ms are left for the second attempt; the
+        // next wait would end past the deadline.
+        assert_eq!(
+            result,
+            Err(Error::Rejected(Rejected::AttemptTimedOut {
+                timeout: ms(400)
+            }))
+        );
+        assert_eq!(start.elapsed(), ms(1500));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_attempt_within_its_timeout_is_not_disturbed() {
+        let policy = fixed(100, 3).attempt_timeout(ms(1000));
+        let result = call(site(policy), async || {
+            tokio::time::sleep(ms(999)).await;
+            Ok(7)
+        })
+        .await;
+        assert_eq!(result, Ok(7));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_permanent_error_returns_at_once() {
+        let start = Instant::now();
+        let (times, result) = attempt_times(site(fixed(100, 5)), Error::Permanent).await;
+        assert_eq!((times, result), (vec![0], Err(Error::Permanent)));
+        assert_eq!(start.elapsed(), Duration::ZERO);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn one_attempt_means_no_retry() {
+        let (times, _) = attempt_times(site(fixed(100, 1)), Error::Transient).await;
+        assert_eq!(times, [0]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn success_after_failures_returns_the_value() {
+        let mut calls = 0;
+        let result = call(site(fixed(100, 5)), async || {
+            calls += 1;
+            if calls < 3 {
+                Err(Error::Transient)
+            } else {
+                Ok(calls)
+            }
+        })
+        .await;
+        assert_eq!(result, Ok(3));
+    }
+
+    /// Three layers of 3-attempt calls, the innermost always failing.
+    async fn three_layers(nested: Nested) -> u32 {
+        let policy = || fixed(10, 3).nested(nested);
+        let (outer, middle, inner) = (site(policy()), site(policy()), site(policy()));
+        let calls = AtomicU32::new(0);
+        let _ = call(outer, async || {
+            call(middle, async || {
+                call(inner, async || {
+                    calls.fetch_add(1, SeqCst);
+                    tokio::task::yield_now().await;
+                    Err::<(), _>(Error::Transient)
+                })
+                .await
+            })
+            .await
+        })
+        .await;
+        calls.load(SeqCst)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn only_the_outermost_layer_retries() {
+        assert_eq!(three_layers(Nested::Single).await, 3);
+        assert_eq!(DEPTH.with(Cell::get), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn nested_retry_opts_out_of_the_single_layer() {
+        assert_eq!(three_layers(Nested::Retry).await, 27);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn dropping_the_future_stops_every_attempt() {
+        let calls = Arc::new(AtomicU32::new(0));
+        let counted = Arc::clone(&calls);
+        let running = call(site(fixed(1000, 10)), async move || {
+            counted.fetch_add(1, SeqCst);
+            Err::<(), _>(Error::Transient)
+        });
+        // The timeout drops the call while it waits before its third attempt.
+        assert!(tokio::time::timeout(ms(1500), running).await.is_err());
+        assert_eq!(calls.load(SeqCst), 2);
+        advance(Duration::from_secs(60)).await;
+        assert_eq!(calls.load(SeqCst), 2);
+        assert_eq!(
+            Arc::strong_count(&calls),
+            1,
+            "the dropped call released what it held"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_panic_propagates_and_is_not_retried() {
+        let calls = Arc::new(AtomicU32::new(0));
+        let counted = Arc::clone(&calls);
+        let local = tokio::task::LocalSet::new();
+        let task = local.spawn_local(async move {
+            call(site(fixed(10, 5)), async || -> Result<(), Error> {
+                counted.fetch_add(1, SeqCst);
+                panic!("boom")
+            })
+            .await
+        });
+        let joined = local.run_until(task).await;
+        assert!(joined.unwrap_err().is_panic());
+        assert_eq!(calls.load(SeqCst), 1);
+        assert_eq!(DEPTH.with(Cell::get), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn without_a_home_for_rejections_attempts_run_untimed() {
+        let site = site(fixed(100, 3).attempt_timeout(ms(10)));
+        let mut call = Call::<TokioClock>::begin(site, false);
+        let outcome = call
+            .attempt(async {
+                tokio::time::sleep(ms(50)).await;
+                Ok::<_, std::io::Error>(1)
+            })
+            .await;
+        assert!(matches!(outcome, AttemptOutcome::Finished(Ok(1))));
+        assert!(site.reported_no_home.load(Ordering::Relaxed));
+    }
+
+    /// The loop `#[retry]` generates for a plain fn.
+    fn call_blocking<T>(
+        site: &'static CallSite,
+        mut body: impl FnMut() -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let mut call = Call::<StdClock>::begin(site, true);
+        loop {
+            let outcome = call.attempt_blocking(&mut body);
+            match call.after(outcome, Some(Error::from), |e, f| write!(f, "{e:?}")) {
+                Step::Done(result) => return result,
+                Step::Wait(delay) => call.wait_blocking(delay),
+            }
+        }
+    }
+
+    #[test]
+    fn blocking_calls_retry_and_nest_on_the_thread() {
+        let mut calls = 0;
+        let result = call_blocking(site(fixed(1, 3)), || {
+            calls += 1;
+            Err::<(), _>(Error::Transient)
+        });
+        assert_eq!((calls, result), (3, Err(Error::Transient)));
+
+        let mut inner_calls = 0;
+        let (outer, inner) = (site(fixed(1, 3)), site(fixed(1, 3)));
+        let _ = call_blocking(outer, || {
+            call_blocking(inner, || {
+                inner_calls += 1;
+                Err::<(), _>(Error::Transient)
+            })
+        });
+        assert_eq!(inner_calls, 3);
+    }
+
+    #[test]
+    fn a_blocking_panic_propagates_and_restores_the_depth() {
+        let panicked = std::panic::catch_unwind(|| {
+            call_blocking(site(fixed(1, 3)), || -> Result<(), Error> {
+                panic!("boom")
+            })
+        });
+        assert!(panicked.is_err());
+        assert_eq!(DEPTH.with(Cell::get), 0);
+    }
+}

@@ -1,0 +1,106 @@
+//! The `tracing` events of the retry loop. Nothing here runs on a first-try success.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::registry::CallSite;
+
+/// Why a call stopped retrying and returned its last error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum GiveUp {
+    /// Every attempt of `max_attempts` failed.
+    AttemptsExhausted,
+    /// The next wait would end at or past `max_elapsed`.
+    Deadline,
+    /// A retry was followed by an error that retrying cannot fix.
+    Permanent,
+}
+
+impl GiveUp {
+    fn as_str(self) -> &'static str {
+        match self {
+            GiveUp::AttemptsExhausted => "attempts exhausted",
+            GiveUp::Deadline => "deadline",
+            GiveUp::Permanent => "permanent error",
+        }
+    }
+}
+
+/// Formats an error with the function the call site chose for its type (`Display`, else
+/// `Debug`, else the type's name), so the error type need not implement `Display`.
+pub(crate) struct ErrorText<'a, E>(
+    pub &'a E,
+    pub fn(&E, &mut fmt::Formatter<'_>) -> fmt::Result,
+);
+
+impl<E> fmt::Display for ErrorText<'_, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        (self.1)(self.0, f)
+    }
+}
+
+/// `WARN`: attempt `attempt` failed and the call waits `delay` before the next one.
+/// `max_attempts` is 0 when attempts are unbounded.
+pub(crate) fn retrying(
+    site: &CallSite,
+    attempt: u32,
+    max_attempts: u32,
+    delay: Duration,
+    throttled: bool,
+    error: &dyn fmt::Display,
+) {
+    tracing::warn!(
+        target: "resilient",
+        policy = site.policy_name(),
+        operation = site.operation(),
+        attempt,
+        max_attempts,
+        delay_ms = delay.as_millis() as u64,
+        throttled,
+        error = %error,
+        "attempt failed, retrying"
+    );
+}
+
+/// `ERROR`: the call returns its last error after `attempts` attempts.
+pub(crate) fn giving_up(
+    site: &CallSite,
+    attempts: u32,
+    elapsed: Duration,
+    reason: GiveUp,
+    error: &dyn fmt::Display,
+) {
+    tracing::error!(
+        target: "resilient",
+        policy = site.policy_name(),
+        operation = site.operation(),
+        attempts,
+        elapsed_ms = elapsed.as_millis() as u64,
+        reason = reason.as_str(),
+        error = %error,
+        "giving up"
+    );
+}
+
+/// `WARN`, once per name and registry: a call named a policy the registry does not have.
+pub(crate) fn unknown_policy(name: &str, generation: u64) {
+    tracing::warn!(
+        target: "resilient",
+        policy = name,
+        generation,
+        "no policy named `{name}` in the installed registry; using its defaults. Add `[policies.{name}]` to the configuration or fix the name"
+    );
+}
+
+/// `ERROR`, once per call site: the policy has an attempt timeout, but the site's error type
+/// cannot hold `Rejected::AttemptTimedOut`, so the timeout is not applied.
+pub(crate) fn no_rejection_home(site: &CallSite) {
+    tracing::error!(
+        target: "resilient",
+        policy = site.policy_name(),
+        operation = site.operation(),
+        "policy `{}` sets `attempt_timeout`, but the error type of `{}` cannot hold a `resilient::Rejected`, so attempts run without a time limit; add a variant `Rejected(#[from] resilient::Rejected)` marked `#[transient(delegate)]`",
+        site.policy_name(),
+        site.operation()
+    );
+}
