@@ -169,3 +169,31 @@ inventory::collect!(CallSiteRecord);
 pub fn call_sites() -> impl Iterator<Item = &'static CallSiteRecord> {
     inventory::iter::<CallSiteRecord>.into_iter()
 }
+
+/// A field named by `#[transient(throttled, retry_after = field)]`.
+#[diagnostic::on_unimplemented(
+    message = "`retry_after` names a field of type `{Self}`, but it must be `Duration` or `Option<Duration>`",
+    label = "not a `Duration` or `Option<Duration>`",
+    note = "store the server's delay as `std::time::Duration` or `Option<std::time::Duration>`"
+)]
+pub trait RetryAfterField {
+    /// The server's delay.
+    fn retry_after(&self) -> Option<Duration>;
+}
+
+impl RetryAfterField for Duration {
+    fn retry_after(&self) -> Option<Duration> {
+        Some(*self)
+    }
+}
+
+impl RetryAfterField for Option<Duration> {
+    fn retry_after(&self) -> Option<Duration> {
+        *self
+    }
+}
+
+/// The server's delay stored in a `retry_after` field.
+pub fn retry_after<F: RetryAfterField>(field: &F) -> Option<Duration> {
+    field.retry_after()
+}

@@ -1,0 +1,186 @@
+//! Builds the retry loop around a valid function. Cannot fail.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use resilient_policy::Policy;
+use syn::spanned::Spanned;
+use syn::{FnArg, ItemFn};
+
+use super::validate::{Passing, Plan, Source};
+
+// Input:
+//
+//     #[retry(policy = "graph")]
+//     async fn fetch(client: &Client, id: String) -> Result<Message, GraphError> { body }
+//
+// Output:
+//
+//     async fn fetch(__resilient_arg0: &Client, __resilient_arg1: String) -> Result<Message, GraphError> {
+//         static __RESILIENT_SITE: CallSite = CallSite::named("graph", "path::fetch");
+//         inventory::submit! { CallSiteRecord { .. } }
+//         let mut __resilient_call = Call::<TokioClock>::begin(&__RESILIENT_SITE, <E holds Rejected>);
+//         let mut __resilient_arg1 = Some(__resilient_arg1);
+//         loop {
+//             let client = &*__resilient_arg0;
+//             let id = take_or_clone(&mut __resilient_arg1, __resilient_call.is_last_attempt());
+//             let __resilient_outcome = __resilient_call
+//                 .attempt(async { let __resilient_result: Result<Message, GraphError> = { body }; __resilient_result })
+//                 .await;
+//             match __resilient_call.after(__resilient_outcome, <Rejected -> E>, <E as text>) {
+//                 Step::Done(result) => return result,
+//                 Step::Wait(delay) => __resilient_call.wait(delay).await,
+//             }
+//         }
+//     }
+pub fn expand(plan: Plan, mut function: ItemFn) -> TokenStream {
+    let krate = &plan.krate;
+    let private = quote!(#krate::__private);
+    let ret = &plan.return_type;
+    let body = &function.block;
+    let site = site_statics(&plan, &function);
+
+    let mut bindings = Vec::new();
+    let mut slots = Vec::new();
+    let typed_args = function.sig.inputs.iter_mut().zip(&plan.passing).enumerate();
+    for (index, (arg, passing)) in typed_args {
+        let FnArg::Typed(typed) = arg else { continue };
+        let slot = format_ident!("__resilient_arg{}", index);
+        let pattern = std::mem::replace(&mut *typed.pat, syn::parse_quote!(#slot));
+        let ty = &typed.ty;
+        bindings.push(match passing {
+            Passing::Shared => quote!(let #pattern = &*#slot;),
+            Passing::Unique => quote!(let #pattern = &mut *#slot;),
+            Passing::Owned => {
+                // Spanned on the argument's type, so "not `Clone`" points at the argument.
+                let take = quote_spanned!(ty.span()=> #private::take_or_clone(&mut #slot, __resilient_call.is_last_attempt()));
+                slots.push(quote!(let mut #slot = ::core::option::Option::Some(#slot);));
+                quote!(let #pattern = #take;)
+            }
+        });
+    }
+
+    let probe = quote!(#private::Probe::<#ret>::new());
+    let holds_rejection = quote!({ use #private::probe::*; (&&#probe).rejection_home().is_some() });
+    let home = quote!({ use #private::probe::*; (&&#probe).rejection_home() });
+    let text = quote!({ use #private::probe::*; (&&&#probe).error_text() });
+    // Spanned on the return type, so "`E` does not implement `Transient`" points at it.
+    let after = quote_spanned!(ret.span()=> __resilient_call.after(__resilient_outcome, #home, #text));
+
+    let (clock, attempt, wait) = if function.sig.asyncness.is_some() {
+        (
+            quote!(#private::TokioClock),
+            quote!(__resilient_call.attempt(async { let __resilient_result: #ret = #body; __resilient_result }).await),
+            quote!(__resilient_call.wait(__resilient_delay).await),
+        )
+    } else {
+        (
+            quote!(#private::StdClock),
+            quote!(__resilient_call.attempt_blocking(|| -> #ret #body)),
+            quote!(__resilient_call.wait_blocking(__resilient_delay)),
+        )
+    };
+
+    function.block = syn::parse_quote!({
+        #site
+        let mut __resilient_call = #private::Call::<#clock>::begin(&__RESILIENT_SITE, #holds_rejection);
+        #(#slots)*
+        loop {
+            #(#bindings)*
+            let __resilient_outcome = #attempt;
+            match #after {
+                #private::Step::Done(__resilient_result) => return __resilient_result,
+                #private::Step::Wait(__resilient_delay) => #wait,
+            }
+        }
+    });
+    quote!(#function)
+}
+
+/// The call site's `static`s: its policy (inline) or name, and its link-time record.
+fn site_statics(plan: &Plan, function: &ItemFn) -> TokenStream {
+    let private = {
+        let krate = &plan.krate;
+        quote!(#krate::__private)
+    };
+    let name = function.sig.ident.to_string();
+    let operation = quote!(::core::concat!(::core::module_path!(), "::", #name));
+    let holds_rejection = match &plan.static_error_type {
+        Some(error) => quote!(::core::option::Option::Some({
+            #[allow(unused_imports)]
+            use #private::DoesNotHoldRejection as _;
+            <#private::HoldsRejection<#error>>::VALUE
+        })),
+        None => quote!(::core::option::Option::None),
+    };
+    let (site, record_policy, has_timeout) = match &plan.source {
+        Source::Named(policy) => (
+            quote!(static __RESILIENT_SITE: #private::CallSite = #private::CallSite::named(#policy, #operation);),
+            quote!(::core::option::Option::Some(#policy)),
+            false,
+        ),
+        Source::Inline(policy) => {
+            let has_timeout = policy.attempt_timeout().is_some();
+            let policy = policy_tokens(policy, &private);
+            (
+                quote! {
+                    static __RESILIENT_POLICY: #private::PolicyEntry = #private::PolicyEntry::inline(#policy);
+                    static __RESILIENT_SITE: #private::CallSite = #private::CallSite::inline(&__RESILIENT_POLICY, #operation);
+                },
+                quote!(::core::option::Option::None),
+                has_timeout,
+            )
+        }
+    };
+    quote_spanned! {Span::call_site()=>
+        #site
+        #private::inventory::submit! {
+            #private::CallSiteRecord {
+                policy: #record_policy,
+                inline_has_timeout: #has_timeout,
+                operation: #operation,
+                file: ::core::file!(),
+                line: ::core::line!(),
+                holds_rejection: #holds_rejection,
+            }
+        }
+    }
+}
+
+/// A `const` expression rebuilding the validated inline policy.
+fn policy_tokens(policy: &Policy, private: &TokenStream) -> TokenStream {
+    let duration = |d: std::time::Duration| {
+        let nanos = d.as_nanos() as u64;
+        quote!(#private::Duration::from_nanos(#nanos))
+    };
+    let optional = |d: Option<std::time::Duration>| match d {
+        Some(d) => {
+            let d = duration(d);
+            quote!(::core::option::Option::Some(#d))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let attempts = policy.max_attempts().unwrap_or(0);
+    let backoff = format_ident!("{}", format!("{:?}", policy.backoff()));
+    let jitter = format_ident!("{}", format!("{:?}", policy.jitter()));
+    let nested = format_ident!("{}", format!("{:?}", policy.nested()));
+    let initial_delay = duration(policy.initial_delay());
+    let increment = optional(Some(policy.increment()));
+    let multiplier = policy.multiplier();
+    let max_delay = duration(policy.max_delay());
+    let max_elapsed = optional(policy.max_elapsed());
+    let attempt_timeout = optional(policy.attempt_timeout());
+    quote! {
+        #private::Policy::__from_validated(
+            #attempts,
+            #private::Backoff::#backoff,
+            #initial_delay,
+            #increment,
+            #multiplier,
+            #private::Jitter::#jitter,
+            #max_delay,
+            #max_elapsed,
+            #attempt_timeout,
+            #private::Nested::#nested,
+        )
+    }
+}

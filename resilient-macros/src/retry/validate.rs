@@ -1,0 +1,277 @@
+//! Every check on `#[retry]`'s arguments and on the function, with the very policy rules of the
+//! runtime (`resilient-policy`), so an inline policy fails to compile exactly when the same keys
+//! in a configuration file would fail to load.
+
+use proc_macro2::Span;
+use resilient_policy::{did_you_mean, Policy, Value, KEYS};
+use syn::spanned::Spanned;
+use syn::visit::Visit;
+use syn::{Expr, FnArg, GenericParam, Ident, ItemFn, Lit, Pat, ReturnType, Type, UnOp};
+
+use super::parse::RetryArgs;
+
+/// Where the call's policy comes from.
+pub enum Source {
+    /// `#[retry]` (`default`) or `#[retry(policy = "name")]`.
+    Named(String),
+    /// `#[retry(key = value, ...)]`, already validated.
+    Inline(Policy),
+}
+
+/// How an argument reaches each attempt.
+pub enum Passing {
+    /// `&T`: re-borrowed shared.
+    Shared,
+    /// `&mut T`: re-borrowed unique.
+    Unique,
+    /// Owned: cloned for every attempt but the last.
+    Owned,
+}
+
+/// A valid `#[retry]`: everything `expand` needs, which cannot fail.
+pub struct Plan {
+    pub krate: syn::Path,
+    pub source: Source,
+    /// For each typed argument, in order: how it is passed.
+    pub passing: Vec<Passing>,
+    pub return_type: Type,
+    /// The error type, when a `static` can name it (no generics, no `Self`, no lifetimes).
+    pub static_error_type: Option<Type>,
+}
+
+pub fn validate(args: RetryArgs, function: &ItemFn) -> syn::Result<Plan> {
+    let (source, krate) = check_arguments(args)?;
+    let sig = &function.sig;
+    if let Some(constness) = &sig.constness {
+        return Err(syn::Error::new(constness.span(), "`#[retry]` cannot go on a `const fn`: retrying waits, which a `const fn` cannot do"));
+    }
+    if let Some(variadic) = &sig.variadic {
+        return Err(syn::Error::new(variadic.span(), "`#[retry]` does not support variadic functions"));
+    }
+    let return_type = match &sig.output {
+        ReturnType::Type(_, ty) => (**ty).clone(),
+        ReturnType::Default => {
+            return Err(syn::Error::new(
+                sig.ident.span(),
+                format!("`{}` returns nothing to retry on; `#[retry]` needs a function that returns `Result<T, E>`", sig.ident),
+            ));
+        }
+    };
+    if let Some(impl_trait) = find_impl_trait(&return_type) {
+        return Err(syn::Error::new(
+            impl_trait,
+            "`#[retry]` cannot name an `impl Trait` return type inside the loop; return a named type or a `Box<dyn Trait>`",
+        ));
+    }
+    let passing = sig.inputs.iter().map(passing).collect::<syn::Result<Vec<_>>>()?;
+    let generics: Vec<Ident> = sig
+        .generics
+        .params
+        .iter()
+        .filter_map(|param| match param {
+            GenericParam::Type(ty) => Some(ty.ident.clone()),
+            GenericParam::Const(c) => Some(c.ident.clone()),
+            GenericParam::Lifetime(_) => None,
+        })
+        .collect();
+    let static_error_type = error_type(&return_type).filter(|ty| nameable_in_static(ty, &generics));
+    Ok(Plan { krate, source, passing, return_type, static_error_type })
+}
+
+fn check_arguments(args: RetryArgs) -> syn::Result<(Source, syn::Path)> {
+    let mut policy_name: Option<String> = None;
+    let mut krate: Option<syn::Path> = None;
+    let mut inline: Vec<(Ident, Expr)> = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
+    for (key, value) in args.pairs {
+        let name = key.to_string();
+        if seen.contains(&name) {
+            return Err(syn::Error::new(key.span(), format!("duplicate argument `{name}`; remove one of them")));
+        }
+        seen.push(name.clone());
+        match name.as_str() {
+            "policy" => {
+                let text = string_literal(&value, "`policy` expects the name of a policy as a string, e.g. `policy = \"graph\"`")?;
+                if text.trim().is_empty() {
+                    return Err(syn::Error::new(value.span(), "the policy name is empty; write e.g. `policy = \"graph\"`, or `#[retry]` alone for the `default` policy"));
+                }
+                policy_name = Some(text);
+            }
+            "crate" => {
+                let text = string_literal(&value, "`crate` expects a path as a string, e.g. `crate = \"my_resilient\"`")?;
+                let path = syn::parse_str::<syn::Path>(&text)
+                    .map_err(|_| syn::Error::new(value.span(), format!("`{text}` is not a path; write e.g. `crate = \"my_resilient\"`")))?;
+                krate = Some(path);
+            }
+            _ if KEYS.contains(&name.as_str()) => inline.push((key, value)),
+            _ => {
+                let known = KEYS.iter().copied().chain(["policy", "crate"]);
+                let message = match did_you_mean(&name, known) {
+                    Some(suggestion) => format!("unknown argument `{name}`; did you mean `{suggestion}`?"),
+                    None => format!("unknown argument `{name}`; expected `policy = \"name\"`, `crate = \"path\"` or policy keys: {}", KEYS.map(|k| format!("`{k}`")).join(", ")),
+                };
+                return Err(syn::Error::new(key.span(), message));
+            }
+        }
+    }
+    let krate = krate.unwrap_or_else(|| syn::parse_quote!(::resilient));
+    let source = match (policy_name, inline.first()) {
+        (Some(name), Some((key, _))) => {
+            return Err(syn::Error::new(
+                key.span(),
+                format!("`{key}` cannot be combined with `policy = \"{name}\"`; set `{key}` in `[policies.{name}]` of the configuration, or remove `policy` and write the whole policy inline"),
+            ));
+        }
+        (Some(name), None) => Source::Named(name),
+        (None, None) => Source::Named("default".to_owned()),
+        (None, Some(_)) => Source::Inline(inline_policy(&inline)?),
+    };
+    Ok((source, krate))
+}
+
+/// Builds the inline policy with the runtime's own rules.
+fn inline_policy(pairs: &[(Ident, Expr)]) -> syn::Result<Policy> {
+    let mut builder = Policy::builder();
+    for (key, value) in pairs {
+        let literal = literal_value(value)?;
+        let written = match &literal {
+            Literal::Text(text) => Value::String(text),
+            Literal::Other(value) => *value,
+        };
+        builder = builder.set(&key.to_string(), written).map_err(|error| syn::Error::new(value.span(), error.to_string()))?;
+    }
+    builder.build().map_err(|error| {
+        // Point at the key the rule names if it was written, else at the first key.
+        let span = pairs.iter().find(|(key, _)| key == error.key()).unwrap_or(&pairs[0]).0.span();
+        syn::Error::new(span, error.to_string())
+    })
+}
+
+enum Literal {
+    Text(String),
+    Other(Value<'static>),
+}
+
+fn literal_value(value: &Expr) -> syn::Result<Literal> {
+    let not_literal = || {
+        syn::Error::new(
+            value.span(),
+            "expected a literal (a string, a number or a boolean): inline policies are checked at compile time; for values decided at run time, use a named policy with `policy = \"name\"`",
+        )
+    };
+    match value {
+        Expr::Lit(lit) => match &lit.lit {
+            Lit::Str(s) => Ok(Literal::Text(s.value())),
+            Lit::Int(i) => i.base10_parse::<i64>().map(|i| Literal::Other(Value::Integer(i))),
+            Lit::Float(f) => f.base10_parse::<f64>().map(|f| Literal::Other(Value::Float(f))),
+            Lit::Bool(b) => Ok(Literal::Other(Value::Bool(b.value))),
+            _ => Err(not_literal()),
+        },
+        Expr::Unary(unary) if matches!(unary.op, UnOp::Neg(_)) => match literal_value(&unary.expr)? {
+            Literal::Other(Value::Integer(i)) => Ok(Literal::Other(Value::Integer(-i))),
+            Literal::Other(Value::Float(f)) => Ok(Literal::Other(Value::Float(-f))),
+            _ => Err(not_literal()),
+        },
+        _ => Err(not_literal()),
+    }
+}
+
+fn string_literal(value: &Expr, message: &str) -> syn::Result<String> {
+    match value {
+        Expr::Lit(syn::ExprLit { lit: Lit::Str(s), .. }) => Ok(s.value()),
+        _ => Err(syn::Error::new(value.span(), message)),
+    }
+}
+
+fn passing(arg: &FnArg) -> syn::Result<Passing> {
+    let by_value_self = |span: Span| {
+        syn::Error::new(span, "`self` by value cannot be passed to more than one attempt; take `&self` or `&mut self`")
+    };
+    match arg {
+        FnArg::Receiver(receiver) => match (&receiver.reference, &receiver.mutability) {
+            (Some(_), None) => Ok(Passing::Shared),
+            (Some(_), Some(_)) => Ok(Passing::Unique),
+            (None, _) => match &*receiver.ty {
+                // `self: &Self` and `self: &mut Self` written out.
+                Type::Reference(reference) if receiver.colon_token.is_some() => {
+                    Ok(if reference.mutability.is_some() { Passing::Unique } else { Passing::Shared })
+                }
+                _ => Err(by_value_self(receiver.self_token.span)),
+            },
+        },
+        FnArg::Typed(typed) => {
+            if let Pat::Ident(ident) = &*typed.pat {
+                if ident.ident == "self" {
+                    return Err(by_value_self(ident.ident.span()));
+                }
+            }
+            Ok(match &*typed.ty {
+                Type::Reference(reference) if reference.mutability.is_some() => Passing::Unique,
+                Type::Reference(_) => Passing::Shared,
+                _ => Passing::Owned,
+            })
+        }
+    }
+}
+
+/// `E` of `Result<T, E>`, when written so; otherwise the projection through `Outcome`.
+fn error_type(return_type: &Type) -> Option<Type> {
+    if let Type::Path(path) = return_type {
+        let last = path.path.segments.last()?;
+        if last.ident == "Result" {
+            if let syn::PathArguments::AngleBracketed(args) = &last.arguments {
+                let types: Vec<&Type> = args
+                    .args
+                    .iter()
+                    .filter_map(|arg| match arg {
+                        syn::GenericArgument::Type(ty) => Some(ty),
+                        _ => None,
+                    })
+                    .collect();
+                if types.len() == 2 {
+                    return Some(types[1].clone());
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Whether a type can be written in a `static`: no generic parameter, no `Self`, no lifetime
+/// but `'static`, no elided reference lifetime.
+fn nameable_in_static(ty: &Type, generics: &[Ident]) -> bool {
+    struct Check<'a> {
+        generics: &'a [Ident],
+        ok: bool,
+    }
+    impl<'ast> Visit<'ast> for Check<'_> {
+        fn visit_lifetime(&mut self, lifetime: &'ast syn::Lifetime) {
+            self.ok &= lifetime.ident == "static";
+        }
+        fn visit_type_reference(&mut self, reference: &'ast syn::TypeReference) {
+            self.ok &= reference.lifetime.is_some();
+            syn::visit::visit_type_reference(self, reference);
+        }
+        fn visit_type_impl_trait(&mut self, _: &'ast syn::TypeImplTrait) {
+            self.ok = false;
+        }
+        fn visit_ident(&mut self, ident: &'ast Ident) {
+            self.ok &= ident != "Self" && !self.generics.contains(ident);
+        }
+    }
+    let mut check = Check { generics, ok: true };
+    check.visit_type(ty);
+    check.ok
+}
+
+fn find_impl_trait(ty: &Type) -> Option<Span> {
+    struct Find(Option<Span>);
+    impl<'ast> Visit<'ast> for Find {
+        fn visit_type_impl_trait(&mut self, impl_trait: &'ast syn::TypeImplTrait) {
+            self.0.get_or_insert(impl_trait.impl_token.span);
+        }
+    }
+    let mut find = Find(None);
+    find.visit_type(ty);
+    find.0
+}

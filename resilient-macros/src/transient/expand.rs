@@ -1,0 +1,125 @@
+//! Builds the `Transient` impl of a valid type. Cannot fail.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{DeriveInput, Member};
+
+use super::parse::{Input, Mark};
+
+// Input:
+//
+//     #[derive(Transient)]
+//     #[transient(default = permanent)]
+//     enum GraphError {
+//         #[transient(throttled, retry_after = retry_after)]
+//         Throttled { retry_after: Option<Duration> },
+//         #[transient(delegate)]
+//         Io(std::io::Error),
+//         NotFound,
+//     }
+//
+// Output:
+//
+//     impl Transient for GraphError {
+//         fn classify(&self) -> Classification {
+//             match self {
+//                 Self::Throttled { retry_after: __resilient_field, .. } =>
+//                     Classification::Throttled { retry_after: __private::retry_after(__resilient_field) },
+//                 Self::Io { 0: __resilient_field, .. } => Transient::classify(__resilient_field),
+//                 Self::NotFound { .. } => Classification::Permanent,
+//             }
+//         }
+//     }
+pub fn expand(input: &Input) -> TokenStream {
+    let default_transient = input.container.iter().filter_map(|mark| mark.default.as_ref()).any(|default| default == "transient");
+    let arms = input.variants.iter().map(|variant| {
+        let path = if input.is_enum {
+            let ident = variant.ident;
+            quote!(Self::#ident)
+        } else {
+            quote!(Self)
+        };
+        let mark = if input.is_enum { variant.marks.first() } else { input.container.first() };
+        let field = |member: &Member| quote!(#path { #member: __resilient_field, .. });
+        let only_field = || Member::from(variant.fields.iter().next().and_then(|f| f.ident.clone()).map_or(Member::from(0), Member::Named));
+        match mark {
+            None if default_transient => quote!(#path { .. } => ::resilient::Classification::Transient,),
+            None => quote!(#path { .. } => ::resilient::Classification::Permanent,),
+            Some(mark) if mark.permanent => quote!(#path { .. } => ::resilient::Classification::Permanent,),
+            Some(Mark { delegate: Some(_), .. }) => {
+                let pattern = field(&only_field());
+                let ty = &variant.fields.iter().next().expect("validated: one field").ty;
+                let classify = quote_spanned!(ty.span()=> <#ty as ::resilient::Transient>::classify(__resilient_field));
+                quote!(#pattern => #classify,)
+            }
+            Some(Mark { with: Some(with), .. }) => {
+                let pattern = field(&only_field());
+                quote!(#pattern => (#with)(__resilient_field),)
+            }
+            Some(Mark { throttled: Some(_), retry_after: Some(member), .. }) => {
+                let pattern = field(member);
+                let hint = quote_spanned!(member.span()=> ::resilient::__private::retry_after(__resilient_field));
+                quote!(#pattern => ::resilient::Classification::Throttled { retry_after: #hint },)
+            }
+            Some(Mark { throttled: Some(_), .. }) => quote!(#path { .. } => ::resilient::Classification::Throttled { retry_after: ::core::option::Option::None },),
+            Some(_) => quote!(#path { .. } => ::resilient::Classification::Transient,),
+        }
+    });
+    let original = input.original;
+    let name = &original.ident;
+    let generics = with_delegate_bounds(input);
+    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics ::resilient::Transient for #name #ty_generics #where_clause {
+            fn classify(&self) -> ::resilient::Classification {
+                match self {
+                    #(#arms)*
+                }
+            }
+        }
+    }
+}
+
+/// The generics plus `Field: Transient` for each delegated field whose type involves a type
+/// parameter (`Inner(T)`), as `derive(Clone)` bounds `T: Clone`.
+fn with_delegate_bounds(input: &Input) -> syn::Generics {
+    let mut generics = input.original.generics.clone();
+    let parameters: Vec<String> = generics.type_params().map(|param| param.ident.to_string()).collect();
+    let mentions_parameter = |ty: &syn::Type| {
+        fn walk(tokens: TokenStream, parameters: &[String]) -> bool {
+            tokens.into_iter().any(|token| match token {
+                proc_macro2::TokenTree::Ident(ident) => parameters.contains(&ident.to_string()),
+                proc_macro2::TokenTree::Group(group) => walk(group.stream(), parameters),
+                _ => false,
+            })
+        }
+        walk(quote!(#ty), &parameters)
+    };
+    let marks = |variant: &'_ super::parse::Variant| if input.is_enum { variant.marks.first().map(|m| m.delegate.is_some()) } else { input.container.first().map(|m| m.delegate.is_some()) };
+    for variant in &input.variants {
+        if marks(variant) != Some(true) {
+            continue;
+        }
+        if let Some(field) = variant.fields.iter().next().filter(|field| mentions_parameter(&field.ty)) {
+            let ty = &field.ty;
+            generics.make_where_clause().predicates.push(syn::parse_quote!(#ty: ::resilient::Transient));
+        }
+    }
+    generics
+}
+
+/// The impl emitted beside a compile error, so uses of the type do not fail on their own.
+pub fn fallback(input: &DeriveInput) -> TokenStream {
+    let name = &input.ident;
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics ::resilient::Transient for #name #ty_generics #where_clause {
+            fn classify(&self) -> ::resilient::Classification {
+                ::core::unreachable!("`#[derive(Transient)]` failed to compile")
+            }
+        }
+    }
+}

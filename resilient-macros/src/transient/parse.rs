@@ -1,0 +1,147 @@
+//! The markings of a `#[derive(Transient)]` type, as written, with their spans.
+
+use proc_macro2::Span;
+use resilient_policy::did_you_mean;
+use syn::spanned::Spanned;
+use syn::{Attribute, Data, DeriveInput, Fields, Ident, Member};
+
+/// The type and every marking on it and its variants.
+pub struct Input<'a> {
+    pub original: &'a DeriveInput,
+    /// Markings on the type itself.
+    pub container: Vec<Mark>,
+    /// The variants; a struct is one variant named after the type.
+    pub variants: Vec<Variant<'a>>,
+    pub is_enum: bool,
+}
+
+pub struct Variant<'a> {
+    pub ident: &'a Ident,
+    pub fields: &'a Fields,
+    pub marks: Vec<Mark>,
+}
+
+/// One `#[transient(...)]` or `#[permanent]` attribute.
+pub struct Mark {
+    /// The attribute's name token (`transient` or `permanent`).
+    pub span: Span,
+    pub permanent: bool,
+    pub throttled: Option<Span>,
+    pub retry_after: Option<Member>,
+    pub delegate: Option<Span>,
+    pub with: Option<syn::ExprPath>,
+    pub default: Option<Ident>,
+}
+
+const ARGUMENTS: [&str; 5] = ["throttled", "retry_after", "delegate", "with", "default"];
+
+impl<'a> Input<'a> {
+    pub fn parse(original: &'a DeriveInput) -> syn::Result<Self> {
+        let container = marks(&original.attrs)?;
+        let (variants, is_enum) = match &original.data {
+            Data::Enum(data) => (
+                data.variants
+                    .iter()
+                    .map(|variant| Ok(Variant { ident: &variant.ident, fields: &variant.fields, marks: marks(&variant.attrs)? }))
+                    .collect::<syn::Result<_>>()?,
+                true,
+            ),
+            Data::Struct(data) => (vec![Variant { ident: &original.ident, fields: &data.fields, marks: Vec::new() }], false),
+            Data::Union(data) => {
+                return Err(syn::Error::new(
+                    data.union_token.span,
+                    "`Transient` can be derived for enums and structs, not unions; implement `resilient::Transient` by hand",
+                ));
+            }
+        };
+        Ok(Input { original, container, variants, is_enum })
+    }
+}
+
+fn marks(attrs: &[Attribute]) -> syn::Result<Vec<Mark>> {
+    attrs.iter().filter_map(|attr| mark(attr).transpose()).collect()
+}
+
+fn mark(attr: &Attribute) -> syn::Result<Option<Mark>> {
+    let path = attr.path();
+    let blank = |span, permanent| Mark { span, permanent, throttled: None, retry_after: None, delegate: None, with: None, default: None };
+    if path.is_ident("permanent") {
+        if !matches!(attr.meta, syn::Meta::Path(_)) {
+            return Err(syn::Error::new(attr.meta.span(), "`#[permanent]` takes no arguments; write `#[permanent]`"));
+        }
+        return Ok(Some(blank(path.span(), true)));
+    }
+    if !path.is_ident("transient") {
+        return Ok(None);
+    }
+    let mut mark = blank(path.span(), false);
+    if let syn::Meta::Path(_) = attr.meta {
+        return Ok(Some(mark));
+    }
+    if let syn::Meta::NameValue(pair) = &attr.meta {
+        return Err(syn::Error::new(pair.eq_token.span, "write `#[transient]` or `#[transient(...)]`, e.g. `#[transient(throttled)]`"));
+    }
+    attr.parse_nested_meta(|meta| {
+        let Some(key) = meta.path.get_ident().map(Ident::to_string) else {
+            return Err(meta.error("expected one of `throttled`, `retry_after = field`, `delegate`, `with = path`, `default = permanent | transient`"));
+        };
+        let span = meta.path.span();
+        let duplicate = || Err(syn::Error::new(span, format!("duplicate `{key}`; remove one")));
+        match key.as_str() {
+            "throttled" => {
+                if mark.throttled.replace(span).is_some() {
+                    return duplicate();
+                }
+            }
+            "delegate" => {
+                if mark.delegate.replace(span).is_some() {
+                    return duplicate();
+                }
+            }
+            "retry_after" => {
+                let value = meta.value().map_err(|_| syn::Error::new(span, "`retry_after` names a field: write `retry_after = field_name` or `retry_after = 0` for a tuple field"))?;
+                let member: Member = value.parse().map_err(|error| {
+                    syn::Error::new(error.span(), "`retry_after` names a field: write `retry_after = field_name` or `retry_after = 0` for a tuple field")
+                })?;
+                if mark.retry_after.replace(member).is_some() {
+                    return duplicate();
+                }
+            }
+            "with" => {
+                let value = meta.value().map_err(|_| syn::Error::new(span, "`with` names a function: write `with = path::to::classify`"))?;
+                let path: syn::ExprPath = value.parse().map_err(|error| {
+                    syn::Error::new(error.span(), "`with` names a function `fn(&Field) -> Classification`: write `with = path::to::classify`")
+                })?;
+                if mark.with.replace(path).is_some() {
+                    return duplicate();
+                }
+            }
+            "default" => {
+                let value = meta.value().map_err(|_| syn::Error::new(span, "write `default = permanent` or `default = transient`"))?;
+                let lookahead = value.lookahead1();
+                let ident: Ident = if lookahead.peek(Ident) {
+                    value.parse()?
+                } else {
+                    return Err(syn::Error::new(value.span(), "write `default = permanent` or `default = transient`"));
+                };
+                if ident != "permanent" && ident != "transient" {
+                    return Err(syn::Error::new(ident.span(), format!("unknown default `{ident}`; write `default = permanent` or `default = transient`")));
+                }
+                if mark.default.replace(ident).is_some() {
+                    return duplicate();
+                }
+            }
+            other => {
+                let message = match did_you_mean(other, ARGUMENTS) {
+                    Some(suggestion) => format!("unknown argument `{other}`; did you mean `{suggestion}`?"),
+                    None => format!(
+                        "unknown argument `{other}`; expected one of `throttled`, `retry_after = field`, `delegate`, `with = path`, `default = permanent | transient`"
+                    ),
+                };
+                return Err(syn::Error::new(span, message));
+            }
+        }
+        Ok(())
+    })?;
+    Ok(Some(mark))
+}

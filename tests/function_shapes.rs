@@ -1,0 +1,240 @@
+//! `#[retry]` on every function shape users write, run under the paused clock: each shape
+//! retries the right number of times, waits the policy's delays, and keeps the meaning of
+//! `return`, `?`, references and owned arguments.
+
+use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
+use std::time::Duration;
+
+use resilient::{retry, Transient};
+use tokio::time::Instant;
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error, Transient)]
+enum Error {
+    #[error("unavailable")]
+    #[transient]
+    Unavailable,
+    #[error("bad request")]
+    #[permanent]
+    BadRequest,
+    #[error(transparent)]
+    #[transient(delegate)]
+    Rejected(#[from] resilient::Rejected),
+}
+
+/// Fails with `Unavailable` until the counter reaches `succeed_on`.
+fn flaky(calls: &AtomicU32, succeed_on: u32) -> Result<u32, Error> {
+    let n = calls.fetch_add(1, SeqCst) + 1;
+    if n >= succeed_on { Ok(n) } else { Err(Error::Unavailable) }
+}
+
+/// A free async fn with a shared reference.
+#[retry(max_attempts = 4, backoff = "fixed", initial_delay = "100ms", jitter = "none")]
+async fn free_async(calls: &AtomicU32, succeed_on: u32) -> Result<u32, Error> {
+    tokio::task::yield_now().await;
+    flaky(calls, succeed_on)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_free_async_fn_retries_with_the_policy_delays() {
+    let calls = AtomicU32::new(0);
+    let start = Instant::now();
+    assert_eq!(free_async(&calls, 3).await, Ok(3));
+    assert_eq!(start.elapsed(), Duration::from_millis(200));
+    let calls = AtomicU32::new(0);
+    assert_eq!(free_async(&calls, 10).await, Err(Error::Unavailable));
+    assert_eq!(calls.load(SeqCst), 4);
+}
+
+#[retry(max_attempts = 3, backoff = "fixed", initial_delay = "1ms")]
+fn free_blocking(calls: &AtomicU32, succeed_on: u32) -> Result<u32, Error> {
+    flaky(calls, succeed_on)
+}
+
+#[test]
+fn a_plain_fn_retries() {
+    let calls = AtomicU32::new(0);
+    assert_eq!(free_blocking(&calls, 2), Ok(2));
+    let calls = AtomicU32::new(0);
+    assert_eq!(free_blocking(&calls, 9), Err(Error::Unavailable));
+    assert_eq!(calls.load(SeqCst), 3);
+}
+
+/// Owned arguments are cloned for every attempt but the last, which gets the original.
+#[derive(Debug)]
+struct Counted<'a> {
+    clones: &'a AtomicU32,
+}
+
+impl Clone for Counted<'_> {
+    fn clone(&self) -> Self {
+        self.clones.fetch_add(1, SeqCst);
+        Counted { clones: self.clones }
+    }
+}
+
+#[retry(max_attempts = 3, backoff = "fixed", initial_delay = "10ms")]
+async fn owned_argument(token: Counted<'_>, label: String, calls: &AtomicU32) -> Result<String, Error> {
+    drop(token);
+    flaky(calls, 99).map(|_| label)
+}
+
+#[tokio::test(start_paused = true)]
+async fn owned_arguments_are_cloned_for_all_attempts_but_the_last() {
+    let (clones, calls) = (AtomicU32::new(0), AtomicU32::new(0));
+    let result = owned_argument(Counted { clones: &clones }, "label".to_owned(), &calls).await;
+    assert_eq!(result, Err(Error::Unavailable));
+    assert_eq!(calls.load(SeqCst), 3);
+    assert_eq!(clones.load(SeqCst), 2, "3 attempts need 2 clones");
+}
+
+struct Client {
+    calls: AtomicU32,
+    log: Vec<String>,
+}
+
+impl Client {
+    #[retry(max_attempts = 3, backoff = "fixed", initial_delay = "10ms")]
+    async fn by_ref(&self, succeed_on: u32) -> Result<u32, Error> {
+        flaky(&self.calls, succeed_on)
+    }
+
+    /// `&mut self` is re-borrowed for each attempt.
+    #[retry(max_attempts = 3, backoff = "fixed", initial_delay = "10ms")]
+    async fn by_mut(&mut self, entry: &str) -> Result<usize, Error> {
+        self.log.push(entry.to_owned());
+        if self.log.len() < 3 { Err(Error::Unavailable) } else { Ok(self.log.len()) }
+    }
+
+    #[retry(max_attempts = 3, backoff = "fixed", initial_delay = "1ms")]
+    fn blocking_mut(&mut self, buffer: &mut Vec<u8>) -> Result<usize, Error> {
+        buffer.push(1);
+        self.log.push("blocking".to_owned());
+        if buffer.len() < 2 { Err(Error::Unavailable) } else { Ok(buffer.len()) }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn methods_re_borrow_self_for_each_attempt() {
+    let mut client = Client { calls: AtomicU32::new(0), log: Vec::new() };
+    assert_eq!(client.by_ref(2).await, Ok(2));
+    assert_eq!(client.by_mut("x").await, Ok(3));
+    let mut buffer = Vec::new();
+    assert_eq!(client.blocking_mut(&mut buffer), Ok(2));
+    assert_eq!(client.log.len(), 5);
+}
+
+trait Store {
+    async fn get(&self, key: &str) -> Result<String, Error>;
+}
+
+struct Remote {
+    calls: AtomicU32,
+}
+
+impl Store for Remote {
+    #[retry(max_attempts = 5, backoff = "fixed", initial_delay = "10ms")]
+    async fn get(&self, key: &str) -> Result<String, Error> {
+        flaky(&self.calls, 4).map(|n| format!("{key}:{n}"))
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn trait_impl_async_methods_retry() {
+    let remote = Remote { calls: AtomicU32::new(0) };
+    assert_eq!(remote.get("k").await, Ok("k:4".to_owned()));
+}
+
+/// Generics, a lifetime, a where clause and an `impl Trait` argument.
+#[retry(max_attempts = 3, backoff = "fixed", initial_delay = "10ms")]
+async fn generic<'a, T, K>(items: &'a [T], key: impl AsRef<str> + Clone, calls: &AtomicU32) -> Result<&'a T, Error>
+where
+    T: PartialEq<K> + Sync,
+    K: ?Sized,
+{
+    let _ = key.as_ref();
+    flaky(calls, 2)?;
+    items.first().ok_or(Error::BadRequest)
+}
+
+#[tokio::test(start_paused = true)]
+async fn generic_functions_retry() {
+    let calls = AtomicU32::new(0);
+    let items = [1u8, 2];
+    assert_eq!(generic::<u8, u8>(&items, "key", &calls).await, Ok(&1));
+    assert_eq!(calls.load(SeqCst), 2);
+}
+
+/// `?` and an early `return` leave the attempt, not the loop.
+#[retry(max_attempts = 3, backoff = "fixed", initial_delay = "10ms")]
+async fn early_exits(calls: &AtomicU32, permanent: bool) -> Result<&'static str, Error> {
+    if permanent {
+        return Err(Error::BadRequest);
+    }
+    flaky(calls, 3)?;
+    Ok("done")
+}
+
+#[tokio::test(start_paused = true)]
+async fn return_and_question_mark_end_one_attempt() {
+    let calls = AtomicU32::new(0);
+    assert_eq!(early_exits(&calls, false).await, Ok("done"));
+    assert_eq!(calls.load(SeqCst), 3);
+    assert_eq!(early_exits(&calls, true).await, Err(Error::BadRequest));
+}
+
+/// Patterns in argument position are bound afresh for each attempt.
+#[retry(max_attempts = 2, backoff = "fixed", initial_delay = "10ms")]
+async fn patterns((a, b): (u32, u32), mut total: u32, _: &str) -> Result<u32, Error> {
+    total += a + b;
+    if total < 10 { Err(Error::Unavailable) } else { Ok(total) }
+}
+
+#[tokio::test(start_paused = true)]
+async fn argument_patterns_are_rebound_each_attempt() {
+    // Each attempt starts from the caller's `total`, not the previous attempt's.
+    assert_eq!(patterns((1, 2), 3, "x").await.unwrap_err(), Error::Unavailable);
+    assert_eq!(patterns((5, 5), 3, "x").await, Ok(13));
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_future_is_send_and_can_be_spawned() {
+    static CALLS: AtomicU32 = AtomicU32::new(0);
+    let task = tokio::spawn(async { free_async(&CALLS, 2).await });
+    assert_eq!(task.await.unwrap(), Ok(2));
+}
+
+/// The error type needs neither `Display` nor `From<Rejected>`.
+#[derive(Debug, PartialEq, Transient)]
+#[transient]
+struct Plain;
+
+#[retry(max_attempts = 2, backoff = "fixed", initial_delay = "10ms")]
+async fn plain_error(calls: &AtomicU32) -> Result<(), Plain> {
+    calls.fetch_add(1, SeqCst);
+    Err(Plain)
+}
+
+#[tokio::test(start_paused = true)]
+async fn error_types_without_display_work() {
+    let calls = AtomicU32::new(0);
+    assert_eq!(plain_error(&calls).await, Err(Plain));
+    assert_eq!(calls.load(SeqCst), 2);
+}
+
+/// A slow attempt is cut by `attempt_timeout`, and the error type holds the rejection.
+#[retry(max_attempts = 2, backoff = "fixed", initial_delay = "10ms", jitter = "none", attempt_timeout = "1s")]
+async fn slow(calls: &AtomicU32) -> Result<(), Error> {
+    calls.fetch_add(1, SeqCst);
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    Ok(())
+}
+
+#[tokio::test(start_paused = true)]
+async fn attempt_timeouts_become_rejections() {
+    let calls = AtomicU32::new(0);
+    let start = Instant::now();
+    let result = slow(&calls).await;
+    assert_eq!(result, Err(Error::Rejected(resilient::Rejected::AttemptTimedOut { timeout: Duration::from_secs(1) })));
+    assert_eq!(calls.load(SeqCst), 2);
+    assert_eq!(start.elapsed(), Duration::from_millis(2010));
+}
