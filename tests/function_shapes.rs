@@ -5,7 +5,7 @@
 use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
 use std::time::Duration;
 
-use resilient::{retry, Transient};
+use resilient::{Transient, retry};
 use tokio::time::Instant;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error, Transient)]
@@ -74,7 +74,7 @@ impl Clone for Counted<'_> {
 
 #[retry(max_attempts = 3, backoff = "fixed", initial_delay = "10ms")]
 async fn owned_argument(token: Counted<'_>, label: String, calls: &AtomicU32) -> Result<String, Error> {
-    drop(token);
+    let _consumed: Counted<'_> = token;
     flaky(calls, 99).map(|_| label)
 }
 

@@ -153,10 +153,7 @@ impl PolicyBuilder {
                 other => {
                     return Err(PolicyError::new(
                         key,
-                        format!(
-                            "expected an integer >= 1 or \"unbounded\", found {}",
-                            other.describe()
-                        ),
+                        format!("expected an integer >= 1 or \"unbounded\", found {}", other.describe()),
                     ));
                 }
             },
@@ -170,10 +167,7 @@ impl PolicyBuilder {
                     other => {
                         return Err(PolicyError::new(
                             key,
-                            format!(
-                                "expected a number >= 1, e.g. 2.0, found {}",
-                                other.describe()
-                            ),
+                            format!("expected a number >= 1, e.g. 2.0, found {}", other.describe()),
                         ));
                     }
                 }
@@ -223,10 +217,7 @@ impl PolicyBuilder {
         if !(p.multiplier.is_finite() && p.multiplier >= 1.0) {
             problems.push(PolicyError::new(
                 "multiplier",
-                format!(
-                    "expected a finite number >= 1, found {}; use e.g. `multiplier = 2.0`",
-                    p.multiplier
-                ),
+                format!("expected a finite number >= 1, found {}; use e.g. `multiplier = 2.0`", p.multiplier),
             ));
         }
         if p.max_delay < p.initial_delay {
@@ -251,22 +242,14 @@ impl PolicyBuilder {
         ];
         for (key, value) in durations {
             if value.is_some_and(|d| d > crate::MAX_DURATION) {
-                problems.push(PolicyError::new(
-                    key,
-                    "longer than a year; use at most \"365d\"",
-                ));
+                problems.push(PolicyError::new(key, "longer than a year; use at most \"365d\""));
             }
         }
-        for (key, value) in [
-            ("max_elapsed", p.max_elapsed),
-            ("attempt_timeout", p.attempt_timeout),
-        ] {
+        for (key, value) in [("max_elapsed", p.max_elapsed), ("attempt_timeout", p.attempt_timeout)] {
             if value == Some(Duration::ZERO) {
                 problems.push(PolicyError::new(
                     key,
-                    format!(
-                        "expected a duration above zero, found \"0s\"; remove `{key}` for no limit"
-                    ),
+                    format!("expected a duration above zero, found \"0s\"; remove `{key}` for no limit"),
                 ));
             }
         }
@@ -315,43 +298,22 @@ impl PolicyBuilder {
     }
 
     fn finish(&self) -> Policy {
-        Policy {
-            max_attempts: self
-                .attempts
-                .map(|n| n.clamp(1, u64::from(u32::MAX)) as u32),
-            ..self.policy.clone()
-        }
+        Policy { max_attempts: self.attempts.map(|n| n.clamp(1, u64::from(u32::MAX)) as u32), ..self.policy.clone() }
     }
 }
 
 fn unknown_key(key: &str) -> PolicyError {
     let message = match did_you_mean(key, KEYS) {
         Some(suggestion) => format!("unknown key `{key}`; did you mean `{suggestion}`?"),
-        None => format!(
-            "unknown key `{key}`; expected one of {}",
-            KEYS.map(|k| format!("`{k}`")).join(", ")
-        ),
+        None => format!("unknown key `{key}`; expected one of {}", KEYS.map(|k| format!("`{k}`")).join(", ")),
     };
     PolicyError::unknown(key, message)
 }
 
-fn named<T: Copy>(
-    key: &'static str,
-    value: Value<'_>,
-    names: &[(&'static str, T)],
-) -> Result<T, PolicyError> {
-    let options = || {
-        names
-            .iter()
-            .map(|(name, _)| format!("\"{name}\""))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+fn named<T: Copy>(key: &'static str, value: Value<'_>, names: &[(&'static str, T)]) -> Result<T, PolicyError> {
+    let options = || names.iter().map(|(name, _)| format!("\"{name}\"")).collect::<Vec<_>>().join(", ");
     let Value::String(text) = value else {
-        return Err(PolicyError::new(
-            key,
-            format!("expected one of {}, found {}", options(), value.describe()),
-        ));
+        return Err(PolicyError::new(key, format!("expected one of {}, found {}", options(), value.describe())));
     };
     if let Some((_, found)) = names.iter().find(|(name, _)| *name == text) {
         return Ok(*found);
@@ -365,15 +327,10 @@ fn named<T: Copy>(
 
 fn duration(key: &'static str, value: Value<'_>) -> Result<Duration, PolicyError> {
     match value {
-        Value::String(text) => {
-            parse_duration(text).map_err(|message| PolicyError::new(key, message))
-        }
+        Value::String(text) => parse_duration(text).map_err(|message| PolicyError::new(key, message)),
         other => Err(PolicyError::new(
             key,
-            format!(
-                "expected a duration string such as \"100ms\" or \"1m 30s\", found {}",
-                other.describe()
-            ),
+            format!("expected a duration string such as \"100ms\" or \"1m 30s\", found {}", other.describe()),
         )),
     }
 }
@@ -397,9 +354,7 @@ mod tests {
             error(Policy::builder().max_attempts(0)),
             "max_attempts: expected an integer >= 1, found 0; use `max_attempts = 1` to disable retries"
         );
-        let from_key = Policy::builder()
-            .set("max_attempts", Value::Integer(0))
-            .unwrap();
+        let from_key = Policy::builder().set("max_attempts", Value::Integer(0)).unwrap();
         assert_eq!(from_key.build().unwrap_err().key(), "max_attempts");
     }
 
@@ -407,21 +362,14 @@ mod tests {
     fn multiplier_below_one_or_not_finite_is_refused() {
         for bad in [0.5, f64::NAN, f64::INFINITY, -2.0] {
             let message = error(Policy::builder().multiplier(bad));
-            assert!(
-                message.starts_with("multiplier: expected a finite number >= 1"),
-                "{message}"
-            );
+            assert!(message.starts_with("multiplier: expected a finite number >= 1"), "{message}");
         }
         assert!(Policy::builder().multiplier(1.0).build().is_ok());
     }
 
     #[test]
     fn max_delay_below_initial_delay_is_refused() {
-        let message = error(
-            Policy::builder()
-                .initial_delay(Duration::from_secs(5))
-                .max_delay(Duration::from_secs(1)),
-        );
+        let message = error(Policy::builder().initial_delay(Duration::from_secs(5)).max_delay(Duration::from_secs(1)));
         assert_eq!(
             message,
             "max_delay: `max_delay` (1s) is shorter than `initial_delay` (5s); raise `max_delay` or lower `initial_delay`"
@@ -430,30 +378,13 @@ mod tests {
 
     #[test]
     fn one_immediate_retry_is_allowed_two_are_not() {
-        assert!(
-            Policy::builder()
-                .backoff(Backoff::Immediate)
-                .max_attempts(2)
-                .build()
-                .is_ok()
-        );
+        assert!(Policy::builder().backoff(Backoff::Immediate).max_attempts(2).build().is_ok());
         assert_eq!(
-            error(
-                Policy::builder()
-                    .backoff(Backoff::Immediate)
-                    .max_attempts(3)
-            ),
+            error(Policy::builder().backoff(Backoff::Immediate).max_attempts(3)),
             "backoff: `immediate` is allowed for at most one retry, but `max_attempts = 3` allows 2 retries; set `max_attempts = 2` or use `backoff = \"fixed\"`"
         );
-        let zero_delay = error(
-            Policy::builder()
-                .backoff(Backoff::Fixed)
-                .initial_delay(Duration::ZERO),
-        );
-        assert!(
-            zero_delay.starts_with("initial_delay: a zero delay retries immediately"),
-            "{zero_delay}"
-        );
+        let zero_delay = error(Policy::builder().backoff(Backoff::Fixed).initial_delay(Duration::ZERO));
+        assert!(zero_delay.starts_with("initial_delay: a zero delay retries immediately"), "{zero_delay}");
         // Incremental from zero waits on the second retry, so it is fine.
         let incremental = Policy::builder()
             .backoff(Backoff::Incremental)
@@ -464,15 +395,10 @@ mod tests {
 
     #[test]
     fn attempt_timeout_beyond_the_deadline_is_refused() {
-        let message = error(
-            Policy::builder()
-                .max_elapsed(Duration::from_secs(10))
-                .attempt_timeout(Duration::from_secs(30)),
-        );
+        let message =
+            error(Policy::builder().max_elapsed(Duration::from_secs(10)).attempt_timeout(Duration::from_secs(30)));
         assert!(
-            message.starts_with(
-                "attempt_timeout: `attempt_timeout` (30s) is longer than `max_elapsed` (10s)"
-            ),
+            message.starts_with("attempt_timeout: `attempt_timeout` (30s) is longer than `max_elapsed` (10s)"),
             "{message}"
         );
     }
@@ -480,29 +406,17 @@ mod tests {
     #[test]
     fn unbounded_attempts_need_a_deadline() {
         let message = error(Policy::builder().unlimited_attempts());
-        assert!(
-            message.starts_with("max_attempts: unbounded attempts without a deadline"),
-            "{message}"
-        );
-        let bounded = Policy::builder()
-            .unlimited_attempts()
-            .max_elapsed(Duration::from_secs(60))
-            .build()
-            .unwrap();
+        assert!(message.starts_with("max_attempts: unbounded attempts without a deadline"), "{message}");
+        let bounded = Policy::builder().unlimited_attempts().max_elapsed(Duration::from_secs(60)).build().unwrap();
         assert_eq!(bounded.max_attempts(), None);
-        let from_key = Policy::builder()
-            .set("max_attempts", Value::String("unbounded"))
-            .unwrap();
+        let from_key = Policy::builder().set("max_attempts", Value::String("unbounded")).unwrap();
         assert_eq!(from_key.build().unwrap_err().key(), "max_attempts");
     }
 
     #[test]
     fn durations_beyond_a_year_are_refused() {
         let message = error(Policy::builder().max_elapsed(Duration::MAX));
-        assert_eq!(
-            message,
-            "max_elapsed: longer than a year; use at most \"365d\""
-        );
+        assert_eq!(message, "max_elapsed: longer than a year; use at most \"365d\"");
     }
 
     #[test]
@@ -519,15 +433,8 @@ mod tests {
 
     #[test]
     fn problems_lists_every_broken_rule() {
-        let builder = Policy::builder()
-            .max_attempts(0)
-            .multiplier(0.1)
-            .max_delay(Duration::ZERO);
-        let keys: Vec<String> = builder
-            .problems()
-            .iter()
-            .map(|p| p.key().to_owned())
-            .collect();
+        let builder = Policy::builder().max_attempts(0).multiplier(0.1).max_delay(Duration::ZERO);
+        let keys: Vec<String> = builder.problems().iter().map(|p| p.key().to_owned()).collect();
         assert_eq!(keys, ["max_attempts", "multiplier", "max_delay"]);
     }
 
@@ -547,9 +454,7 @@ mod tests {
                 Value::String("2s"),
                 Value::String("retry"),
             ])
-            .try_fold(Policy::builder(), |builder, (key, value)| {
-                builder.set(key, value)
-            })
+            .try_fold(Policy::builder(), |builder, (key, value)| builder.set(key, value))
             .unwrap()
             .build()
             .unwrap();
@@ -588,10 +493,7 @@ mod tests {
             set("max_attempts", Value::Integer(-1)),
             "max_attempts: expected an integer >= 1 or \"unbounded\", found the integer -1"
         );
-        assert_eq!(
-            set("colour", Value::Bool(true)).split(';').next(),
-            Some("colour: unknown key `colour`")
-        );
+        assert_eq!(set("colour", Value::Bool(true)).split(';').next(), Some("colour: unknown key `colour`"));
     }
 
     #[test]
@@ -608,14 +510,8 @@ mod tests {
         };
         let schedule = |policy: &Policy| (1..=6).map(|n| policy.base_delay(n)).collect::<Vec<_>>();
         assert_eq!(schedule(&build(Backoff::Fixed)), [ms(100); 6]);
-        assert_eq!(
-            schedule(&build(Backoff::Incremental)),
-            [ms(100), ms(150), ms(200), ms(250), ms(300), ms(350)]
-        );
-        assert_eq!(
-            schedule(&build(Backoff::Exponential)),
-            [ms(100), ms(200), ms(400), ms(800), ms(1000), ms(1000)]
-        );
+        assert_eq!(schedule(&build(Backoff::Incremental)), [ms(100), ms(150), ms(200), ms(250), ms(300), ms(350)]);
+        assert_eq!(schedule(&build(Backoff::Exponential)), [ms(100), ms(200), ms(400), ms(800), ms(1000), ms(1000)]);
         assert_eq!(build(Backoff::Exponential).base_delay(u32::MAX), ms(1000));
     }
 }

@@ -33,17 +33,14 @@ const UNITS: &[(&str, u128)] = &[
 /// assert!(parse_duration("10 sec").is_err());
 /// ```
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let invalid =
-        || format!("invalid duration {text:?}: expected a number and a unit, e.g. \"10s\"");
+    let invalid = || format!("invalid duration {text:?}: expected a number and a unit, e.g. \"10s\"");
     let mut rest = text.trim();
     if rest.is_empty() {
         return Err(invalid());
     }
     let mut total_nanos: u128 = 0;
     while !rest.is_empty() {
-        let number_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
+        let number_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
         let (number, after) = rest.split_at(number_len);
         let (unit, nanos_per_unit) = UNITS
             .iter()
@@ -57,10 +54,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     if total_nanos > MAX.as_nanos() {
         return Err(too_long(text));
     }
-    Ok(Duration::new(
-        (total_nanos / 1_000_000_000) as u64,
-        (total_nanos % 1_000_000_000) as u32,
-    ))
+    Ok(Duration::new((total_nanos / 1_000_000_000) as u64, (total_nanos % 1_000_000_000) as u32))
 }
 
 fn starts_with_letter(text: &str) -> bool {
@@ -81,11 +75,7 @@ fn scale(number: &str, nanos_per_unit: u128) -> Option<u128> {
     if whole.is_empty() && fraction.is_empty() {
         return None;
     }
-    let whole: u128 = if whole.is_empty() {
-        0
-    } else {
-        whole.parse().ok()?
-    };
+    let whole: u128 = if whole.is_empty() { 0 } else { whole.parse().ok()? };
     let mut nanos = whole.checked_mul(nanos_per_unit)?;
     let mut place = nanos_per_unit;
     for digit in fraction.chars() {
@@ -153,37 +143,17 @@ mod tests {
 
     #[test]
     fn refuses_what_is_not_a_duration_and_names_the_fix() {
-        for text in [
-            "10 sec",
-            "10",
-            "s",
-            "",
-            "ten seconds",
-            "1.2.3s",
-            "-5s",
-            "10seconds",
-            "5 s",
-        ] {
+        for text in ["10 sec", "10", "s", "", "ten seconds", "1.2.3s", "-5s", "10seconds", "5 s"] {
             let error = parse_duration(text).unwrap_err();
-            assert_eq!(
-                error,
-                format!("invalid duration {text:?}: expected a number and a unit, e.g. \"10s\"")
-            );
+            assert_eq!(error, format!("invalid duration {text:?}: expected a number and a unit, e.g. \"10s\""));
         }
     }
 
     #[test]
     fn refuses_overflow_without_panicking() {
         let error = parse_duration("99999999999999999999999999d").unwrap_err();
-        assert!(
-            error.contains("expected a number") || error.contains("longer than a year"),
-            "{error}"
-        );
-        assert!(
-            parse_duration("999999999999999h")
-                .unwrap_err()
-                .contains("longer than a year")
-        );
+        assert!(error.contains("expected a number") || error.contains("longer than a year"), "{error}");
+        assert!(parse_duration("999999999999999h").unwrap_err().contains("longer than a year"));
         assert_eq!(parse_duration("365d"), Ok(MAX));
     }
 

@@ -16,17 +16,11 @@ pub struct PolicyError {
 
 impl PolicyError {
     pub(crate) fn new(key: &'static str, message: impl Into<String>) -> Self {
-        PolicyError {
-            key: Cow::Borrowed(key),
-            message: message.into(),
-        }
+        PolicyError { key: Cow::Borrowed(key), message: message.into() }
     }
 
     pub(crate) fn unknown(key: &str, message: impl Into<String>) -> Self {
-        PolicyError {
-            key: Cow::Owned(key.to_owned()),
-            message: message.into(),
-        }
+        PolicyError { key: Cow::Owned(key.to_owned()), message: message.into() }
     }
 
     /// The policy key at fault, e.g. `"max_attempts"`.

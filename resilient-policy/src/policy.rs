@@ -53,11 +53,8 @@ pub enum Jitter {
 
 impl Jitter {
     /// Every kind with its configuration name.
-    pub const NAMES: [(&'static str, Jitter); 3] = [
-        ("none", Jitter::None),
-        ("full", Jitter::Full),
-        ("equal", Jitter::Equal),
-    ];
+    pub const NAMES: [(&'static str, Jitter); 3] =
+        [("none", Jitter::None), ("full", Jitter::Full), ("equal", Jitter::Equal)];
 
     /// The configuration name, e.g. `"full"`.
     pub fn name(self) -> &'static str {
@@ -78,8 +75,7 @@ pub enum Nested {
 
 impl Nested {
     /// Every kind with its configuration name.
-    pub const NAMES: [(&'static str, Nested); 2] =
-        [("single", Nested::Single), ("retry", Nested::Retry)];
+    pub const NAMES: [(&'static str, Nested); 2] = [("single", Nested::Single), ("retry", Nested::Retry)];
 
     /// The configuration name, e.g. `"single"`.
     pub fn name(self) -> &'static str {
@@ -88,10 +84,7 @@ impl Nested {
 }
 
 fn lookup_name<T: PartialEq + Copy>(names: &[(&'static str, T)], value: T) -> &'static str {
-    names
-        .iter()
-        .find(|(_, v)| *v == value)
-        .map_or("?", |(name, _)| name)
+    names.iter().find(|(_, v)| *v == value).map_or("?", |(name, _)| name)
 }
 
 /// One resolved, valid retry policy.
@@ -170,11 +163,7 @@ impl Policy {
         nested: Nested,
     ) -> Policy {
         Policy {
-            max_attempts: if max_attempts == 0 {
-                None
-            } else {
-                Some(max_attempts)
-            },
+            max_attempts: if max_attempts == 0 { None } else { Some(max_attempts) },
             backoff,
             initial_delay,
             increment,
@@ -244,13 +233,11 @@ impl Policy {
         let uncapped = match self.backoff {
             Backoff::Immediate => Duration::ZERO,
             Backoff::Fixed | Backoff::Decorrelated => self.initial_delay,
-            Backoff::Incremental => self
-                .initial_delay
-                .saturating_add(self.increment().saturating_mul(steps)),
+            Backoff::Incremental => self.initial_delay.saturating_add(self.increment().saturating_mul(steps)),
             Backoff::Exponential => {
                 // In float nanoseconds: exact for integer multipliers, saturating at the cap.
-                let nanos = self.initial_delay.as_nanos() as f64
-                    * self.multiplier.powi(steps.min(i32::MAX as u32) as i32);
+                let nanos =
+                    self.initial_delay.as_nanos() as f64 * self.multiplier.powi(steps.min(i32::MAX as u32) as i32);
                 let cap = self.max_delay.as_nanos() as f64;
                 Duration::from_nanos(nanos.min(cap) as u64)
             }

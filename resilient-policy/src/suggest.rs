@@ -7,10 +7,7 @@
 /// assert_eq!(did_you_mean("max_attempt", ["max_attempts", "max_delay"]), Some("max_attempts"));
 /// assert_eq!(did_you_mean("colour", ["max_attempts", "max_delay"]), None);
 /// ```
-pub fn did_you_mean<'a>(
-    input: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<&'a str> {
+pub fn did_you_mean<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     // A third of the word may be wrong, and at least one character.
     let budget = (input.chars().count() / 3).max(1);
     candidates
@@ -50,13 +47,7 @@ mod tests {
 
     #[test]
     fn suggests_only_close_words() {
-        let kinds = [
-            "immediate",
-            "fixed",
-            "incremental",
-            "exponential",
-            "decorrelated",
-        ];
+        let kinds = ["immediate", "fixed", "incremental", "exponential", "decorrelated"];
         assert_eq!(did_you_mean("exponental", kinds), Some("exponential"));
         assert_eq!(did_you_mean("fixd", kinds), Some("fixed"));
         assert_eq!(did_you_mean("linear", kinds), None);

@@ -11,12 +11,7 @@ use crate::{Backoff, Jitter, Policy};
 /// The delay before retry `retry` (1-based), jitter included, capped by `max_delay`.
 /// `previous` is the delay drawn before the previous retry (`initial_delay` before the first),
 /// which only `decorrelated` uses.
-pub(crate) fn delay(
-    policy: &Policy,
-    retry: u32,
-    previous: Duration,
-    rng: &mut impl Rng,
-) -> Duration {
+pub(crate) fn delay(policy: &Policy, retry: u32, previous: Duration, rng: &mut impl Rng) -> Duration {
     if policy.backoff() == Backoff::Decorrelated {
         let base = nanos(policy.initial_delay());
         let high = nanos(previous).saturating_mul(3).max(base);
@@ -34,14 +29,8 @@ pub(crate) fn delay(
 /// The delay before a retry of a throttled attempt: the server's hint if longer than our own
 /// backoff, never beyond `max_delay` (a hostile or mistaken `Retry-After: 86400` must not stall
 /// the caller for a day).
-pub(crate) fn throttled_delay(
-    policy: &Policy,
-    backoff: Duration,
-    retry_after: Option<Duration>,
-) -> Duration {
-    retry_after
-        .map_or(backoff, |hint| hint.max(backoff))
-        .min(policy.max_delay())
+pub(crate) fn throttled_delay(policy: &Policy, backoff: Duration, retry_after: Option<Duration>) -> Duration {
+    retry_after.map_or(backoff, |hint| hint.max(backoff)).min(policy.max_delay())
 }
 
 fn nanos(duration: Duration) -> u64 {
@@ -59,9 +48,8 @@ fn seeded_from_os() -> SmallRng {
     SmallRng::try_from_rng(&mut rand::rngs::SysRng).unwrap_or_else(|_| {
         // No OS entropy (early boot, sandbox): any per-process value still decorrelates.
         let address = &RNG as *const _ as u64;
-        let time = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos() as u64);
+        let time =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
         SmallRng::seed_from_u64(address ^ time)
     })
 }
@@ -101,15 +89,10 @@ mod tests {
         let mut rng = SmallRng::seed_from_u64(7);
         for retry in 1..=8 {
             let cap = policy.base_delay(retry);
-            let draws: Vec<Duration> = (0..2000)
-                .map(|_| delay(&policy, retry, ms(100), &mut rng))
-                .collect();
+            let draws: Vec<Duration> = (0..2000).map(|_| delay(&policy, retry, ms(100), &mut rng)).collect();
             assert!(draws.iter().all(|d| *d <= cap), "retry {retry}");
             // Spread over the whole range, not stuck at one end.
-            assert!(
-                draws.iter().any(|d| *d < cap / 10) && draws.iter().any(|d| *d > cap * 9 / 10),
-                "retry {retry}"
-            );
+            assert!(draws.iter().any(|d| *d < cap / 10) && draws.iter().any(|d| *d > cap * 9 / 10), "retry {retry}");
         }
     }
 
@@ -121,11 +104,7 @@ mod tests {
             let cap = policy.base_delay(retry);
             for _ in 0..2000 {
                 let d = delay(&policy, retry, ms(100), &mut rng);
-                assert!(
-                    cap / 2 <= d && d <= cap,
-                    "retry {retry}: {d:?} outside [{:?}, {cap:?}]",
-                    cap / 2
-                );
+                assert!(cap / 2 <= d && d <= cap, "retry {retry}: {d:?} outside [{:?}, {cap:?}]", cap / 2);
             }
         }
     }
@@ -149,13 +128,8 @@ mod tests {
     fn no_jitter_is_the_schedule_itself() {
         let policy = policy(Backoff::Exponential, Jitter::None);
         let mut rng = SmallRng::seed_from_u64(1);
-        let schedule: Vec<Duration> = (1..=6)
-            .map(|n| delay(&policy, n, ms(100), &mut rng))
-            .collect();
-        assert_eq!(
-            schedule,
-            [ms(100), ms(200), ms(400), ms(800), ms(1600), ms(2000)]
-        );
+        let schedule: Vec<Duration> = (1..=6).map(|n| delay(&policy, n, ms(100), &mut rng)).collect();
+        assert_eq!(schedule, [ms(100), ms(200), ms(400), ms(800), ms(1600), ms(2000)]);
     }
 
     #[test]
@@ -164,20 +138,13 @@ mod tests {
         assert_eq!(throttled_delay(&policy, ms(100), Some(ms(700))), ms(700));
         assert_eq!(throttled_delay(&policy, ms(100), Some(ms(10))), ms(100));
         assert_eq!(throttled_delay(&policy, ms(100), None), ms(100));
-        assert_eq!(
-            throttled_delay(&policy, ms(100), Some(Duration::MAX)),
-            ms(2000)
-        );
+        assert_eq!(throttled_delay(&policy, ms(100), Some(Duration::MAX)), ms(2000));
     }
 
     #[test]
     fn seeding_repeats_the_draws() {
         let policy = policy(Backoff::Exponential, Jitter::Full);
-        let draw = || {
-            (1..=5)
-                .map(|n| with_rng(|rng| delay(&policy, n, ms(100), rng)))
-                .collect::<Vec<_>>()
-        };
+        let draw = || (1..=5).map(|n| with_rng(|rng| delay(&policy, n, ms(100), rng))).collect::<Vec<_>>();
         seed(42);
         let first = draw();
         seed(42);

@@ -93,8 +93,8 @@ impl Transient for io::Error {
     fn classify(&self) -> Classification {
         use io::ErrorKind::*;
         match self.kind() {
-            ConnectionReset | ConnectionAborted | ConnectionRefused | NotConnected | BrokenPipe
-            | TimedOut | Interrupted | WouldBlock | UnexpectedEof => Classification::Transient,
+            ConnectionReset | ConnectionAborted | ConnectionRefused | NotConnected | BrokenPipe | TimedOut
+            | Interrupted | WouldBlock | UnexpectedEof => Classification::Transient,
             _ => Classification::Permanent,
         }
     }
@@ -126,35 +126,18 @@ mod tests {
             UnexpectedEof,
         ];
         for kind in transient {
-            assert_eq!(
-                io::Error::from(kind).classify(),
-                Classification::Transient,
-                "{kind:?}"
-            );
+            assert_eq!(io::Error::from(kind).classify(), Classification::Transient, "{kind:?}");
         }
-        for kind in [
-            NotFound,
-            PermissionDenied,
-            InvalidInput,
-            InvalidData,
-            AlreadyExists,
-            Unsupported,
-            OutOfMemory,
-            Other,
-        ] {
-            assert_eq!(
-                io::Error::from(kind).classify(),
-                Classification::Permanent,
-                "{kind:?}"
-            );
+        for kind in
+            [NotFound, PermissionDenied, InvalidInput, InvalidData, AlreadyExists, Unsupported, OutOfMemory, Other]
+        {
+            assert_eq!(io::Error::from(kind).classify(), Classification::Permanent, "{kind:?}");
         }
     }
 
     #[tokio::test(start_paused = true)]
     async fn an_elapsed_timeout_is_transient() {
-        let elapsed = tokio::time::timeout(Duration::from_millis(1), std::future::pending::<()>())
-            .await
-            .unwrap_err();
+        let elapsed = tokio::time::timeout(Duration::from_millis(1), std::future::pending::<()>()).await.unwrap_err();
         assert_eq!(elapsed.classify(), Classification::Transient);
         assert_eq!(Transient::classify(&&elapsed), Classification::Transient);
         assert_eq!(Box::new(elapsed).classify(), Classification::Transient);

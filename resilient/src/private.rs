@@ -138,9 +138,7 @@ impl<T: Clone> RetryArgument for T {}
 pub fn take_or_clone<T: RetryArgument>(slot: &mut Option<T>, last: bool) -> T {
     match slot {
         Some(value) if !last => value.clone(),
-        _ => slot
-            .take()
-            .expect("`#[retry]` makes no attempt after its last"),
+        _ => slot.take().expect("`#[retry]` makes no attempt after its last"),
     }
 }
 

@@ -93,10 +93,7 @@ pub struct PolicyEntry {
 impl PolicyEntry {
     /// An entry for a policy written inline in `#[retry(...)]`: it never goes stale.
     pub const fn inline(policy: Policy) -> Self {
-        PolicyEntry {
-            policy,
-            generation: u64::MAX,
-        }
+        PolicyEntry { policy, generation: u64::MAX }
     }
 }
 
@@ -111,10 +108,7 @@ struct Installed {
     warned: Mutex<HashSet<String>>,
 }
 
-static BUILTIN_DEFAULTS: PolicyEntry = PolicyEntry {
-    policy: Policy::DEFAULT,
-    generation: 0,
-};
+static BUILTIN_DEFAULTS: PolicyEntry = PolicyEntry { policy: Policy::DEFAULT, generation: 0 };
 static CURRENT: AtomicPtr<Installed> = AtomicPtr::new(std::ptr::null_mut());
 /// Bumped by every install; 0 means nothing was installed and the built-in defaults apply.
 static GENERATION: AtomicU64 = AtomicU64::new(0);
@@ -124,19 +118,13 @@ static INSTALLING: Mutex<()> = Mutex::new(());
 /// site, runs under the new policies; calls already running finish under the policy they
 /// started with.
 pub fn install(registry: Registry) {
-    let _one_at_a_time = INSTALLING
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _one_at_a_time = INSTALLING.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let generation = GENERATION.load(Ordering::Relaxed) + 1;
     let entry = |policy: Policy| &*Box::leak(Box::new(PolicyEntry { policy, generation }));
     let installed = Installed {
         generation,
         defaults: entry(registry.defaults),
-        by_name: registry
-            .policies
-            .into_iter()
-            .map(|(name, policy)| (name, entry(policy)))
-            .collect(),
+        by_name: registry.policies.into_iter().map(|(name, policy)| (name, entry(policy))).collect(),
         warned: Mutex::new(HashSet::new()),
     };
     CURRENT.store(Box::leak(Box::new(installed)), Ordering::Release);
@@ -214,10 +202,7 @@ impl CallSite {
     #[cold]
     fn refresh(&'static self, name: &str) -> &'static PolicyEntry {
         let entry = lookup(name);
-        self.cache.store(
-            entry as *const PolicyEntry as *mut PolicyEntry,
-            Ordering::Release,
-        );
+        self.cache.store(entry as *const PolicyEntry as *mut PolicyEntry, Ordering::Release);
         entry
     }
 }
@@ -233,10 +218,7 @@ fn lookup(name: &str) -> &'static PolicyEntry {
     }
     // `#[retry]` without a policy names `default`; falling back to the defaults is what it asks.
     if name != "default" {
-        let mut warned = installed
-            .warned
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut warned = installed.warned.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if warned.insert(name.to_owned()) {
             crate::telemetry::unknown_policy(name, installed.generation);
         }
@@ -255,23 +237,12 @@ mod tests {
     #[test]
     fn a_named_site_follows_each_install_and_keeps_its_cache_between() {
         static SITE: CallSite = CallSite::named("registry-test", "tests::named");
-        install(
-            Registry::builder()
-                .policy("registry-test", attempts(5))
-                .build(),
-        );
+        install(Registry::builder().policy("registry-test", attempts(5)).build());
         let first = SITE.entry();
         assert_eq!(first.policy.max_attempts(), Some(5));
-        assert!(
-            std::ptr::eq(first, SITE.entry()),
-            "the second call is served from the cache"
-        );
+        assert!(std::ptr::eq(first, SITE.entry()), "the second call is served from the cache");
 
-        install(
-            Registry::builder()
-                .policy("registry-test", attempts(7))
-                .build(),
-        );
+        install(Registry::builder().policy("registry-test", attempts(7)).build());
         assert_eq!(SITE.entry().policy.max_attempts(), Some(7));
         // A call that began before the install still holds the policy it started with.
         assert_eq!(first.policy.max_attempts(), Some(5));

@@ -54,14 +54,8 @@ mod tests {
 
     #[test]
     fn an_open_circuit_is_never_retried_within_the_call() {
-        let open = Rejected::CircuitOpen {
-            policy: "graph",
-            retry_in: Duration::from_millis(1500),
-        };
+        let open = Rejected::CircuitOpen { policy: "graph", retry_in: Duration::from_millis(1500) };
         assert_eq!(open.classify(), Classification::Permanent);
-        assert_eq!(
-            open.to_string(),
-            "circuit breaker of policy `graph` is open; next probe in 1s 500ms"
-        );
+        assert_eq!(open.to_string(), "circuit breaker of policy `graph` is open; next probe in 1s 500ms");
     }
 }

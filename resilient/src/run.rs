@@ -1,10 +1,10 @@
 //! The retry loop's decisions, asked step by step by the code `#[retry]` generates:
 //!
 //! ```text
-//! let mut call = Call::begin(&SITE, holds_rejection);
+//! let mut call = Call::begin(&SITE);
 //! loop {
-//!     let outcome = call.attempt(async { body }).await;   // or call.attempt_blocking(|| body)
-//!     match call.after(outcome, home, display) {
+//!     let outcome = call.attempt(&SITE, holds_rejection, async { body }).await;   // or call.attempt_blocking(|| body)
+//!     match call.after(&SITE, outcome, home, display) {
 //!         Step::Done(result) => return result,
 //!         Step::Wait(delay) => call.wait(delay).await,    // or call.wait_blocking(delay)
 //!     }
@@ -17,7 +17,6 @@
 use std::cell::Cell;
 use std::fmt;
 use std::future::Future;
-use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::task::{Context, Poll};
@@ -105,77 +104,110 @@ pub enum Step<R> {
 pub enum AttemptOutcome<R> {
     /// The body returned.
     Finished(R),
-    /// The attempt ran out of time after this long and was cancelled.
-    TimedOut(Duration),
+    /// The attempt ran out of time and was cancelled.
+    TimedOut,
 }
 
-/// The state of one call of an annotated function, across its attempts.
+/// The state of one call of an annotated function, across its attempts. Kept to 24 bytes: it
+/// lives in the caller's future. The call site is not stored but passed to each step by
+/// generated code, where it is the address of a `static`, a constant.
 #[derive(Debug)]
 pub struct Call<C: Clock> {
-    site: &'static CallSite,
     entry: &'static PolicyEntry,
     /// Attempts started so far.
     attempts: u32,
-    /// This call's limit: 1 when nested, `u32::MAX` when unbounded.
-    max_attempts: u32,
-    /// Whether attempts get a time limit (set and the error type can hold the rejection).
-    timed: bool,
-    /// When the call started; read only when a deadline or a timeout needs it, else at the
-    /// first failure, so the happy path reads no clock.
-    start: Option<C::Instant>,
-    /// The previous delay in nanoseconds, for decorrelated jitter.
-    previous_delay: u64,
-    _clock: PhantomData<C>,
+    /// Made inside another retrying call's attempt: one attempt only.
+    nested: bool,
+    /// The clock state, boxed: created at the first failure, or at the start for a policy with
+    /// a deadline or an attempt timeout. A policy with neither reads no clock and allocates
+    /// nothing when the first attempt succeeds.
+    clocked: Option<Pin<Box<Clocked<C>>>>,
+}
+
+/// What a call needs once time matters.
+struct Clocked<C: Clock> {
+    /// When the call started (or, without a deadline or timeout, when its first attempt failed).
+    start: C::Instant,
+    /// The previous delay, for decorrelated jitter.
+    previous_delay: Duration,
+    /// The limit of the running attempt, for [`Rejected::AttemptTimedOut`].
+    limit: Duration,
+    /// One timer for the attempt timeouts and the waits, which never overlap; reset each time.
+    timer: Option<tokio::time::Sleep>,
+}
+
+impl<C: Clock> fmt::Debug for Clocked<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Clocked").field("previous_delay", &self.previous_delay).field("limit", &self.limit).finish()
+    }
+}
+
+impl<C: Clock> Clocked<C> {
+    fn start(policy: &crate::Policy) -> Pin<Box<Self>> {
+        Box::pin(Clocked {
+            start: C::now(),
+            previous_delay: policy.initial_delay(),
+            limit: Duration::ZERO,
+            timer: None,
+        })
+    }
+
+    /// The timer, set to go off after `delay`.
+    fn timer(self: Pin<&mut Self>, delay: Duration) -> Pin<&mut tokio::time::Sleep> {
+        // SAFETY: `timer` is structurally pinned: it is never moved out of the pinned box, only
+        // replaced in place through `Pin::set` or reset.
+        let mut timer = unsafe { self.map_unchecked_mut(|clocked| &mut clocked.timer) };
+        match timer.as_mut().as_pin_mut() {
+            Some(sleep) => sleep.reset(tokio::time::Instant::now() + delay),
+            None => timer.set(Some(tokio::time::sleep(delay))),
+        }
+        timer.as_pin_mut().expect("set just above")
+    }
 }
 
 impl<C: Clock> Call<C> {
-    /// Starts a call at `site`. `holds_rejection` says whether the function's error type can
-    /// hold a [`Rejected`]; without it, no attempt timeout can be applied.
+    /// Starts a call at `site`, under the policy the site resolves to now.
     #[inline]
-    pub fn begin(site: &'static CallSite, holds_rejection: bool) -> Self {
+    pub fn begin(site: &'static CallSite) -> Self {
         let entry = site.entry();
         let policy = &entry.policy;
         let nested = policy.nested() == Nested::Single && DEPTH.with(Cell::get) > 0;
-        let max_attempts = if nested {
-            1
-        } else {
-            policy.max_attempts().unwrap_or(u32::MAX)
-        };
-        let timed = policy.attempt_timeout().is_some() && (holds_rejection || report_no_home(site));
-        let start = if timed || policy.max_elapsed().is_some() {
-            Some(C::now())
-        } else {
-            None
-        };
-        Call {
-            site,
-            entry,
-            attempts: 0,
-            max_attempts,
-            timed,
-            start,
-            previous_delay: policy.initial_delay().as_nanos() as u64,
-            _clock: PhantomData,
-        }
+        let timed = policy.attempt_timeout().is_some() || policy.max_elapsed().is_some();
+        let clocked = if timed { Some(Clocked::start(policy)) } else { None };
+        Call { entry, attempts: 0, nested, clocked }
+    }
+
+    /// This call's limit: 1 when nested, `u32::MAX` when unbounded.
+    #[inline]
+    fn max_attempts(&self) -> u32 {
+        if self.nested { 1 } else { self.entry.policy.max_attempts().unwrap_or(u32::MAX) }
     }
 
     /// Whether the next attempt is the last this call can make: owned arguments are moved
     /// into it instead of cloned.
     #[inline]
     pub fn is_last_attempt(&self) -> bool {
-        self.attempts + 1 >= self.max_attempts
+        self.attempts + 1 >= self.max_attempts()
     }
 
     /// Runs one attempt of an async body, within the attempt timeout if there is one.
+    /// `holds_rejection` says whether the function's error type can hold a [`Rejected`];
+    /// without it, no timeout can be reported, so none is applied (and that is logged once).
     #[inline]
-    pub fn attempt<F: Future>(&mut self, body: F) -> Attempt<F> {
+    pub fn attempt<F: Future>(&mut self, site: &'static CallSite, holds_rejection: bool, body: F) -> Attempt<'_, F> {
         self.attempts += 1;
-        let timer = self.attempt_limit().map(|limit| {
-            Box::pin(Timer {
-                sleep: tokio::time::sleep(limit),
-                limit,
-            })
-        });
+        let timer = match (self.entry.policy.attempt_timeout(), self.clocked.as_mut()) {
+            (Some(timeout), Some(clocked)) if holds_rejection || report_no_home(site) => {
+                let limit = match self.entry.policy.max_elapsed() {
+                    Some(deadline) => timeout.min(deadline.saturating_sub(C::since(clocked.start))),
+                    None => timeout,
+                };
+                // SAFETY: `limit` is not structurally pinned.
+                unsafe { clocked.as_mut().get_unchecked_mut().limit = limit };
+                Some(clocked.as_mut().timer(limit))
+            }
+            _ => None,
+        };
         Attempt { body, timer }
     }
 
@@ -188,20 +220,6 @@ impl<C: Clock> Call<C> {
         AttemptOutcome::Finished(body())
     }
 
-    /// The time limit of the attempt starting now: the attempt timeout, shortened to the time
-    /// left before the deadline.
-    fn attempt_limit(&self) -> Option<Duration> {
-        if !self.timed {
-            return None;
-        }
-        let policy = &self.entry.policy;
-        let timeout = policy.attempt_timeout()?;
-        Some(match (policy.max_elapsed(), self.start) {
-            (Some(deadline), Some(start)) => timeout.min(deadline.saturating_sub(C::since(start))),
-            _ => timeout,
-        })
-    }
-
     /// Decides what follows an attempt: return, or wait and retry.
     ///
     /// `home` converts a [`Rejected`] into the function's error type, when it can; `display`
@@ -209,6 +227,7 @@ impl<C: Clock> Call<C> {
     #[inline]
     pub fn after<T, E: Transient>(
         &mut self,
+        site: &'static CallSite,
         outcome: AttemptOutcome<Result<T, E>>,
         home: Option<fn(Rejected) -> E>,
         display: fn(&E, &mut fmt::Formatter<'_>) -> fmt::Result,
@@ -216,14 +235,12 @@ impl<C: Clock> Call<C> {
         let error = match outcome {
             AttemptOutcome::Finished(Ok(value)) => return Step::Done(Ok(value)),
             AttemptOutcome::Finished(Err(error)) => error,
-            AttemptOutcome::TimedOut(timeout) => match home {
-                Some(home) => home(Rejected::AttemptTimedOut { timeout }),
-                None => {
-                    unreachable!("attempts are timed only when the error type can hold a rejection")
-                }
+            AttemptOutcome::TimedOut => match (home, &self.clocked) {
+                (Some(home), Some(clocked)) => home(Rejected::AttemptTimedOut { timeout: clocked.limit }),
+                _ => unreachable!("attempts are timed only when the error type can hold a rejection"),
             },
         };
-        match self.after_failure(error.classify(), &ErrorText(&error, display)) {
+        match self.after_failure(site, error.classify(), &ErrorText(&error, display)) {
             Some(delay) => Step::Wait(delay),
             None => Step::Done(Err(error)),
         }
@@ -234,17 +251,19 @@ impl<C: Clock> Call<C> {
     #[inline(never)]
     fn after_failure(
         &mut self,
+        site: &CallSite,
         classification: Classification,
         error: &dyn fmt::Display,
     ) -> Option<Duration> {
         let policy = &self.entry.policy;
-        let start = *self.start.get_or_insert_with(C::now);
-        let nested = self.max_attempts == 1 && policy.max_attempts() != Some(1);
+        let (attempts, max_attempts, nested) = (self.attempts, self.max_attempts(), self.nested);
+        let clocked = self.clocked.get_or_insert_with(|| Clocked::start(policy));
+        let start = clocked.start;
         let give_up = |reason| {
             // A nested call's error is its caller's to retry or report; a permanent error on
             // the first attempt is the caller's mistake, not a fault we gave up on.
-            if !nested && (self.attempts > 1 || reason != GiveUp::Permanent) {
-                telemetry::giving_up(self.site, self.attempts, C::since(start), reason, error);
+            if !nested && (attempts > 1 || reason != GiveUp::Permanent) {
+                telemetry::giving_up(site, attempts, C::since(start), reason, error);
             }
             None
         };
@@ -253,12 +272,12 @@ impl<C: Clock> Call<C> {
             Classification::Throttled { retry_after } => Some(retry_after),
             _ => None,
         };
-        if self.attempts >= self.max_attempts {
+        if attempts >= max_attempts {
             return give_up(GiveUp::AttemptsExhausted);
         }
-        let previous = Duration::from_nanos(self.previous_delay);
-        let backoff = backoff::with_rng(|rng| backoff::delay(policy, self.attempts, previous, rng));
-        self.previous_delay = backoff.as_nanos() as u64;
+        let backoff = backoff::with_rng(|rng| backoff::delay(policy, attempts, clocked.previous_delay, rng));
+        // SAFETY: `previous_delay` is not structurally pinned.
+        unsafe { clocked.as_mut().get_unchecked_mut().previous_delay = backoff };
         let delay = match retry_after {
             Some(hint) => backoff::throttled_delay(policy, backoff, hint),
             None => backoff,
@@ -269,22 +288,16 @@ impl<C: Clock> Call<C> {
                 return give_up(GiveUp::Deadline);
             }
         }
-        let max_attempts = policy.max_attempts().unwrap_or(0);
-        telemetry::retrying(
-            self.site,
-            self.attempts,
-            max_attempts,
-            delay,
-            retry_after.is_some(),
-            error,
-        );
+        let reported_max = policy.max_attempts().unwrap_or(0);
+        telemetry::retrying(site, attempts, reported_max, delay, retry_after.is_some(), error);
         Some(delay)
     }
 
-    /// Waits before the next attempt (async). Boxed: only the failure path pays for it, and the
-    /// caller's future stays small.
-    pub fn wait(&self, delay: Duration) -> Pin<Box<tokio::time::Sleep>> {
-        Box::pin(tokio::time::sleep(delay))
+    /// Waits before the next attempt (async), on the call's one timer: only the failure path
+    /// pays for it, and the caller's future stays small.
+    pub fn wait(&mut self, delay: Duration) -> Pin<&mut tokio::time::Sleep> {
+        let policy = &self.entry.policy;
+        self.clocked.get_or_insert_with(|| Clocked::start(policy)).as_mut().timer(delay)
     }
 
     /// Waits before the next attempt (blocking).
@@ -301,33 +314,20 @@ fn report_no_home(site: &CallSite) -> bool {
     false
 }
 
-/// An attempt's time limit, boxed so that untimed calls do not carry a `Sleep` in their future.
-struct Timer {
-    sleep: tokio::time::Sleep,
-    limit: Duration,
-}
-
 /// One attempt of an async body: polls it with [`DEPTH`] raised and races it against the
 /// attempt's time limit. Dropping it drops the body: nothing runs after a cancellation.
 #[derive(Debug)]
-pub struct Attempt<F> {
+pub struct Attempt<'a, F> {
     body: F,
-    timer: Option<Pin<Box<Timer>>>,
+    timer: Option<Pin<&'a mut tokio::time::Sleep>>,
 }
 
-impl fmt::Debug for Timer {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Timer").field("limit", &self.limit).finish()
-    }
-}
-
-impl<F: Future> Future for Attempt<F> {
+impl<F: Future> Future for Attempt<'_, F> {
     type Output = AttemptOutcome<F::Output>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         // SAFETY: `body` is structurally pinned: it is never moved out of `self`, and
-        // `Attempt` implements neither `Unpin` by hand nor `Drop`. `timer` is not pinned
-        // through `self` (it is its own `Pin<Box<_>>`).
+        // `Attempt` implements neither `Unpin` by hand nor `Drop`. `timer` is pinned already.
         let this = unsafe { self.get_unchecked_mut() };
         let body = unsafe { Pin::new_unchecked(&mut this.body) };
         let polled = {
@@ -338,13 +338,7 @@ impl<F: Future> Future for Attempt<F> {
             return Poll::Ready(AttemptOutcome::Finished(output));
         }
         match &mut this.timer {
-            Some(timer) => {
-                // SAFETY: `sleep` is structurally pinned inside the pinned box.
-                let sleep = unsafe { timer.as_mut().map_unchecked_mut(|t| &mut t.sleep) };
-                sleep
-                    .poll(cx)
-                    .map(|()| AttemptOutcome::TimedOut(timer.limit))
-            }
+            Some(timer) => timer.as_mut().poll(cx).map(|()| AttemptOutcome::TimedOut),
             None => Poll::Pending,
         }
     }
@@ -371,11 +365,7 @@ mod tests {
     }
 
     fn fixed(delay: u64, attempts: u32) -> PolicyBuilder {
-        Policy::builder()
-            .backoff(Backoff::Fixed)
-            .jitter(Jitter::None)
-            .initial_delay(ms(delay))
-            .max_attempts(attempts)
+        Policy::builder().backoff(Backoff::Fixed).jitter(Jitter::None).initial_delay(ms(delay)).max_attempts(attempts)
     }
 
     #[derive(Debug, Clone, PartialEq)]
@@ -390,9 +380,7 @@ mod tests {
         fn classify(&self) -> Classification {
             match self {
                 Error::Transient => Classification::Transient,
-                Error::Throttled(retry_after) => Classification::Throttled {
-                    retry_after: *retry_after,
-                },
+                Error::Throttled(retry_after) => Classification::Throttled { retry_after: *retry_after },
                 Error::Permanent => Classification::Permanent,
                 Error::Rejected(rejected) => rejected.classify(),
             }
@@ -406,14 +394,11 @@ mod tests {
     }
 
     /// The loop `#[retry]` generates for an async fn, around `body`.
-    async fn call<T>(
-        site: &'static CallSite,
-        mut body: impl AsyncFnMut() -> Result<T, Error>,
-    ) -> Result<T, Error> {
-        let mut call = Call::<TokioClock>::begin(site, true);
+    async fn call<T>(site: &'static CallSite, mut body: impl AsyncFnMut() -> Result<T, Error>) -> Result<T, Error> {
+        let mut call = Call::<TokioClock>::begin(site);
         loop {
-            let outcome = call.attempt(body()).await;
-            match call.after(outcome, Some(Error::from), |e, f| write!(f, "{e:?}")) {
+            let outcome = call.attempt(site, true, body()).await;
+            match call.after(site, outcome, Some(Error::from), |e, f| write!(f, "{e:?}")) {
                 Step::Done(result) => return result,
                 Step::Wait(delay) => call.wait(delay).await,
             }
@@ -422,10 +407,7 @@ mod tests {
 
     /// Runs a call whose every attempt fails with `error`, returning when each attempt began
     /// (in ms since the start) and the result.
-    async fn attempt_times(
-        site: &'static CallSite,
-        error: Error,
-    ) -> (Vec<u128>, Result<(), Error>) {
+    async fn attempt_times(site: &'static CallSite, error: Error) -> (Vec<u128>, Result<(), Error>) {
         let start = Instant::now();
         let mut times = Vec::new();
         let result = call(site, async || {
@@ -445,33 +427,20 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn incremental_adds_the_increment_each_retry() {
-        let policy = fixed(100, 4)
-            .backoff(Backoff::Incremental)
-            .increment(ms(50));
-        assert_eq!(
-            attempt_times(site(policy), Error::Transient).await.0,
-            [0, 100, 250, 450]
-        );
+        let policy = fixed(100, 4).backoff(Backoff::Incremental).increment(ms(50));
+        assert_eq!(attempt_times(site(policy), Error::Transient).await.0, [0, 100, 250, 450]);
     }
 
     #[tokio::test(start_paused = true)]
     async fn exponential_multiplies_and_stops_at_max_delay() {
-        let policy = fixed(100, 6)
-            .backoff(Backoff::Exponential)
-            .multiplier(3.0)
-            .max_delay(ms(1000));
+        let policy = fixed(100, 6).backoff(Backoff::Exponential).multiplier(3.0).max_delay(ms(1000));
         // Waits 100, 300, 900, then 2700 capped to 1000, twice.
-        assert_eq!(
-            attempt_times(site(policy), Error::Transient).await.0,
-            [0, 100, 400, 1300, 2300, 3300]
-        );
+        assert_eq!(attempt_times(site(policy), Error::Transient).await.0, [0, 100, 400, 1300, 2300, 3300]);
     }
 
     #[tokio::test(start_paused = true)]
     async fn full_jitter_waits_are_seeded_and_within_bounds() {
-        let policy = fixed(100, 5)
-            .backoff(Backoff::Exponential)
-            .jitter(Jitter::Full);
+        let policy = fixed(100, 5).backoff(Backoff::Exponential).jitter(Jitter::Full);
         crate::backoff::seed(3);
         let (first, _) = attempt_times(site(policy.clone()), Error::Transient).await;
         crate::backoff::seed(3);
@@ -496,11 +465,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_hostile_retry_after_is_capped_by_max_delay() {
         let policy = fixed(100, 3).max_delay(ms(2000));
-        let (times, _) = attempt_times(
-            site(policy),
-            Error::Throttled(Some(Duration::from_secs(86_400 * 365))),
-        )
-        .await;
+        let (times, _) = attempt_times(site(policy), Error::Throttled(Some(Duration::from_secs(86_400 * 365)))).await;
         assert_eq!(times, [0, 2000, 4000]);
     }
 
@@ -511,11 +476,7 @@ mod tests {
         let (times, result) = attempt_times(site(policy), Error::Transient).await;
         assert_eq!(times, [0, 1000, 2000]);
         assert_eq!(result, Err(Error::Transient));
-        assert_eq!(
-            start.elapsed(),
-            ms(2000),
-            "returned at once instead of waiting past the deadline"
-        );
+        assert_eq!(start.elapsed(), ms(2000), "returned at once instead of waiting past the deadline");
     }
 
     #[tokio::test(start_paused = true)]
@@ -536,21 +497,14 @@ mod tests {
             Ok(())
         })
         .await;
-        assert_eq!(
-            result,
-            Err(Error::Rejected(Rejected::AttemptTimedOut {
-                timeout: ms(1000)
-            }))
-        );
+        assert_eq!(result, Err(Error::Rejected(Rejected::AttemptTimedOut { timeout: ms(1000) })));
         assert_eq!(calls.load(SeqCst), 3);
         assert_eq!(start.elapsed(), ms(1000 + 100 + 1000 + 100 + 1000));
     }
 
     #[tokio::test(start_paused = true)]
     async fn the_attempt_timeout_shrinks_to_the_time_left_before_the_deadline() {
-        let policy = fixed(100, 5)
-            .attempt_timeout(ms(1000))
-            .max_elapsed(ms(1500));
+        let policy = fixed(100, 5).attempt_timeout(ms(1000)).max_elapsed(ms(1500));
         let start = Instant::now();
         let result: Result<(), Error> = call(site(policy), async || {
             tokio::time::sleep(Duration::from_secs(10)).await;
@@ -559,12 +513,7 @@ mod tests {
         .await;
         // 1000 ms attempt, 100 ms wait, then only 400 ms are left for the second attempt; the
         // next wait would end past the deadline.
-        assert_eq!(
-            result,
-            Err(Error::Rejected(Rejected::AttemptTimedOut {
-                timeout: ms(400)
-            }))
-        );
+        assert_eq!(result, Err(Error::Rejected(Rejected::AttemptTimedOut { timeout: ms(400) })));
         assert_eq!(start.elapsed(), ms(1500));
     }
 
@@ -598,11 +547,7 @@ mod tests {
         let mut calls = 0;
         let result = call(site(fixed(100, 5)), async || {
             calls += 1;
-            if calls < 3 {
-                Err(Error::Transient)
-            } else {
-                Ok(calls)
-            }
+            if calls < 3 { Err(Error::Transient) } else { Ok(calls) }
         })
         .await;
         assert_eq!(result, Ok(3));
@@ -652,11 +597,7 @@ mod tests {
         assert_eq!(calls.load(SeqCst), 2);
         advance(Duration::from_secs(60)).await;
         assert_eq!(calls.load(SeqCst), 2);
-        assert_eq!(
-            Arc::strong_count(&calls),
-            1,
-            "the dropped call released what it held"
-        );
+        assert_eq!(Arc::strong_count(&calls), 1, "the dropped call released what it held");
     }
 
     #[tokio::test(start_paused = true)]
@@ -680,26 +621,24 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn without_a_home_for_rejections_attempts_run_untimed() {
         let site = site(fixed(100, 3).attempt_timeout(ms(10)));
-        let mut call = Call::<TokioClock>::begin(site, false);
+        let mut call = Call::<TokioClock>::begin(site);
         let outcome = call
-            .attempt(async {
+            .attempt(site, false, async {
                 tokio::time::sleep(ms(50)).await;
                 Ok::<_, std::io::Error>(1)
             })
             .await;
         assert!(matches!(outcome, AttemptOutcome::Finished(Ok(1))));
+        drop(outcome);
         assert!(site.reported_no_home.load(Ordering::Relaxed));
     }
 
     /// The loop `#[retry]` generates for a plain fn.
-    fn call_blocking<T>(
-        site: &'static CallSite,
-        mut body: impl FnMut() -> Result<T, Error>,
-    ) -> Result<T, Error> {
-        let mut call = Call::<StdClock>::begin(site, true);
+    fn call_blocking<T>(site: &'static CallSite, mut body: impl FnMut() -> Result<T, Error>) -> Result<T, Error> {
+        let mut call = Call::<StdClock>::begin(site);
         loop {
             let outcome = call.attempt_blocking(&mut body);
-            match call.after(outcome, Some(Error::from), |e, f| write!(f, "{e:?}")) {
+            match call.after(site, outcome, Some(Error::from), |e, f| write!(f, "{e:?}")) {
                 Step::Done(result) => return result,
                 Step::Wait(delay) => call.wait_blocking(delay),
             }
@@ -728,11 +667,8 @@ mod tests {
 
     #[test]
     fn a_blocking_panic_propagates_and_restores_the_depth() {
-        let panicked = std::panic::catch_unwind(|| {
-            call_blocking(site(fixed(1, 3)), || -> Result<(), Error> {
-                panic!("boom")
-            })
-        });
+        let panicked =
+            std::panic::catch_unwind(|| call_blocking(site(fixed(1, 3)), || -> Result<(), Error> { panic!("boom") }));
         assert!(panicked.is_err());
         assert_eq!(DEPTH.with(Cell::get), 0);
     }

@@ -28,10 +28,7 @@ impl GiveUp {
 
 /// Formats an error with the function the call site chose for its type (`Display`, else
 /// `Debug`, else the type's name), so the error type need not implement `Display`.
-pub(crate) struct ErrorText<'a, E>(
-    pub &'a E,
-    pub fn(&E, &mut fmt::Formatter<'_>) -> fmt::Result,
-);
+pub(crate) struct ErrorText<'a, E>(pub &'a E, pub fn(&E, &mut fmt::Formatter<'_>) -> fmt::Result);
 
 impl<E> fmt::Display for ErrorText<'_, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -63,13 +60,7 @@ pub(crate) fn retrying(
 }
 
 /// `ERROR`: the call returns its last error after `attempts` attempts.
-pub(crate) fn giving_up(
-    site: &CallSite,
-    attempts: u32,
-    elapsed: Duration,
-    reason: GiveUp,
-    error: &dyn fmt::Display,
-) {
+pub(crate) fn giving_up(site: &CallSite, attempts: u32, elapsed: Duration, reason: GiveUp, error: &dyn fmt::Display) {
     tracing::error!(
         target: "resilient",
         policy = site.policy_name(),

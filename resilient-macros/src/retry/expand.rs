@@ -15,18 +15,20 @@ use super::validate::{Passing, Plan, Source};
 //
 // Output:
 //
-//     async fn fetch(__resilient_arg0: &Client, __resilient_arg1: String) -> Result<Message, GraphError> {
+//     async fn fetch(client: &Client, __resilient_arg1: String) -> Result<Message, GraphError> {
 //         static __RESILIENT_SITE: CallSite = CallSite::named("graph", "path::fetch");
 //         inventory::submit! { CallSiteRecord { .. } }
-//         let mut __resilient_call = Call::<TokioClock>::begin(&__RESILIENT_SITE, <E holds Rejected>);
+//         let mut __resilient_call = Call::<TokioClock>::begin(&__RESILIENT_SITE);
 //         let mut __resilient_arg1 = Some(__resilient_arg1);
 //         loop {
-//             let client = &*__resilient_arg0;
 //             let id = take_or_clone(&mut __resilient_arg1, __resilient_call.is_last_attempt());
 //             let __resilient_outcome = __resilient_call
-//                 .attempt(async { let __resilient_result: Result<Message, GraphError> = { body }; __resilient_result })
+//                 .attempt(&__RESILIENT_SITE, <E holds Rejected>, async {
+//                     let __resilient_result: Result<Message, GraphError> = { body };
+//                     __resilient_result
+//                 })
 //                 .await;
-//             match __resilient_call.after(__resilient_outcome, <Rejected -> E>, <E as text>) {
+//             match __resilient_call.after(&__RESILIENT_SITE, __resilient_outcome, <Rejected -> E>, <E as text>) {
 //                 Step::Done(result) => return result,
 //                 Step::Wait(delay) => __resilient_call.wait(delay).await,
 //             }
@@ -37,22 +39,24 @@ pub fn expand(plan: Plan, mut function: ItemFn) -> TokenStream {
     let private = quote!(#krate::__private);
     let ret = &plan.return_type;
     let body = &function.block;
-    let site = site_statics(&plan, &function);
+    let statics = site_statics(&plan, &function);
 
     let mut bindings = Vec::new();
     let mut slots = Vec::new();
     let typed_args = function.sig.inputs.iter_mut().zip(&plan.passing).enumerate();
     for (index, (arg, passing)) in typed_args {
-        let FnArg::Typed(typed) = arg else { continue };
+        // Shared references are `Copy`: the body uses them as they are, for every attempt.
+        let (FnArg::Typed(typed), Passing::Unique | Passing::Owned) = (arg, passing) else { continue };
         let slot = format_ident!("__resilient_arg{}", index);
         let pattern = std::mem::replace(&mut *typed.pat, syn::parse_quote!(#slot));
         let ty = &typed.ty;
         bindings.push(match passing {
-            Passing::Shared => quote!(let #pattern = &*#slot;),
+            Passing::Shared => unreachable!("skipped above"),
             Passing::Unique => quote!(let #pattern = &mut *#slot;),
             Passing::Owned => {
                 // Spanned on the argument's type, so "not `Clone`" points at the argument.
-                let take = quote_spanned!(ty.span()=> #private::take_or_clone(&mut #slot, __resilient_call.is_last_attempt()));
+                let take =
+                    quote_spanned!(ty.span()=> #private::take_or_clone(&mut #slot, __resilient_call.is_last_attempt()));
                 slots.push(quote!(let mut #slot = ::core::option::Option::Some(#slot);));
                 quote!(let #pattern = #take;)
             }
@@ -61,15 +65,16 @@ pub fn expand(plan: Plan, mut function: ItemFn) -> TokenStream {
 
     let probe = quote!(#private::Probe::<#ret>::new());
     let holds_rejection = quote!({ use #private::probe::*; (&&#probe).rejection_home().is_some() });
+    let site = quote!(&__RESILIENT_SITE);
     let home = quote!({ use #private::probe::*; (&&#probe).rejection_home() });
     let text = quote!({ use #private::probe::*; (&&&#probe).error_text() });
     // Spanned on the return type, so "`E` does not implement `Transient`" points at it.
-    let after = quote_spanned!(ret.span()=> __resilient_call.after(__resilient_outcome, #home, #text));
+    let after = quote_spanned!(ret.span()=> __resilient_call.after(#site, __resilient_outcome, #home, #text));
 
     let (clock, attempt, wait) = if function.sig.asyncness.is_some() {
         (
             quote!(#private::TokioClock),
-            quote!(__resilient_call.attempt(async { let __resilient_result: #ret = #body; __resilient_result }).await),
+            quote!(__resilient_call.attempt(#site, #holds_rejection, async { let __resilient_result: #ret = #body; __resilient_result }).await),
             quote!(__resilient_call.wait(__resilient_delay).await),
         )
     } else {
@@ -81,8 +86,8 @@ pub fn expand(plan: Plan, mut function: ItemFn) -> TokenStream {
     };
 
     function.block = syn::parse_quote!({
-        #site
-        let mut __resilient_call = #private::Call::<#clock>::begin(&__RESILIENT_SITE, #holds_rejection);
+        #statics
+        let mut __resilient_call = #private::Call::<#clock>::begin(#site);
         #(#slots)*
         loop {
             #(#bindings)*

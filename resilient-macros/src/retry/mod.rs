@@ -13,7 +13,10 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let function: syn::ItemFn = match syn::parse2(item.clone()) {
         Ok(function) => function,
         Err(error) => {
-            let error = syn::Error::new(error.span(), "`#[retry]` goes on a function: an `async fn` or a plain `fn` with a body");
+            let error = syn::Error::new(
+                error.span(),
+                "`#[retry]` goes on a function: an `async fn` or a plain `fn` with a body",
+            );
             return with_error(item, error);
         }
     };

@@ -14,8 +14,9 @@ impl Parse for RetryArgs {
         let mut pairs = Vec::new();
         while !input.is_empty() {
             // `Ident::parse_any`, so that the keyword `crate` is a key like any other.
-            let key = Ident::parse_any(input)
-                .map_err(|error| syn::Error::new(error.span(), "expected `key = value`, e.g. `policy = \"graph\"` or `max_attempts = 5`"))?;
+            let key = Ident::parse_any(input).map_err(|error| {
+                syn::Error::new(error.span(), "expected `key = value`, e.g. `policy = \"graph\"` or `max_attempts = 5`")
+            })?;
             if !input.peek(Token![=]) {
                 return Err(syn::Error::new(
                     key.span(),

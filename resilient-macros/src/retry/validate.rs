@@ -3,7 +3,7 @@
 //! in a configuration file would fail to load.
 
 use proc_macro2::Span;
-use resilient_policy::{did_you_mean, Policy, Value, KEYS};
+use resilient_policy::{KEYS, Policy, Value, did_you_mean};
 use syn::spanned::Spanned;
 use syn::visit::Visit;
 use syn::{Expr, FnArg, GenericParam, Ident, ItemFn, Lit, Pat, ReturnType, Type, UnOp};
@@ -43,7 +43,10 @@ pub fn validate(args: RetryArgs, function: &ItemFn) -> syn::Result<Plan> {
     let (source, krate) = check_arguments(args)?;
     let sig = &function.sig;
     if let Some(constness) = &sig.constness {
-        return Err(syn::Error::new(constness.span(), "`#[retry]` cannot go on a `const fn`: retrying waits, which a `const fn` cannot do"));
+        return Err(syn::Error::new(
+            constness.span(),
+            "`#[retry]` cannot go on a `const fn`: retrying waits, which a `const fn` cannot do",
+        ));
     }
     if let Some(variadic) = &sig.variadic {
         return Err(syn::Error::new(variadic.span(), "`#[retry]` does not support variadic functions"));
@@ -53,7 +56,10 @@ pub fn validate(args: RetryArgs, function: &ItemFn) -> syn::Result<Plan> {
         ReturnType::Default => {
             return Err(syn::Error::new(
                 sig.ident.span(),
-                format!("`{}` returns nothing to retry on; `#[retry]` needs a function that returns `Result<T, E>`", sig.ident),
+                format!(
+                    "`{}` returns nothing to retry on; `#[retry]` needs a function that returns `Result<T, E>`",
+                    sig.ident
+                ),
             ));
         }
     };
@@ -91,16 +97,27 @@ fn check_arguments(args: RetryArgs) -> syn::Result<(Source, syn::Path)> {
         seen.push(name.clone());
         match name.as_str() {
             "policy" => {
-                let text = string_literal(&value, "`policy` expects the name of a policy as a string, e.g. `policy = \"graph\"`")?;
+                let text = string_literal(
+                    &value,
+                    "`policy` expects the name of a policy as a string, e.g. `policy = \"graph\"`",
+                )?;
                 if text.trim().is_empty() {
-                    return Err(syn::Error::new(value.span(), "the policy name is empty; write e.g. `policy = \"graph\"`, or `#[retry]` alone for the `default` policy"));
+                    return Err(syn::Error::new(
+                        value.span(),
+                        "the policy name is empty; write e.g. `policy = \"graph\"`, or `#[retry]` alone for the `default` policy",
+                    ));
                 }
                 policy_name = Some(text);
             }
             "crate" => {
-                let text = string_literal(&value, "`crate` expects a path as a string, e.g. `crate = \"my_resilient\"`")?;
-                let path = syn::parse_str::<syn::Path>(&text)
-                    .map_err(|_| syn::Error::new(value.span(), format!("`{text}` is not a path; write e.g. `crate = \"my_resilient\"`")))?;
+                let text =
+                    string_literal(&value, "`crate` expects a path as a string, e.g. `crate = \"my_resilient\"`")?;
+                let path = syn::parse_str::<syn::Path>(&text).map_err(|_| {
+                    syn::Error::new(
+                        value.span(),
+                        format!("`{text}` is not a path; write e.g. `crate = \"my_resilient\"`"),
+                    )
+                })?;
                 krate = Some(path);
             }
             _ if KEYS.contains(&name.as_str()) => inline.push((key, value)),
@@ -108,7 +125,10 @@ fn check_arguments(args: RetryArgs) -> syn::Result<(Source, syn::Path)> {
                 let known = KEYS.iter().copied().chain(["policy", "crate"]);
                 let message = match did_you_mean(&name, known) {
                     Some(suggestion) => format!("unknown argument `{name}`; did you mean `{suggestion}`?"),
-                    None => format!("unknown argument `{name}`; expected `policy = \"name\"`, `crate = \"path\"` or policy keys: {}", KEYS.map(|k| format!("`{k}`")).join(", ")),
+                    None => format!(
+                        "unknown argument `{name}`; expected `policy = \"name\"`, `crate = \"path\"` or policy keys: {}",
+                        KEYS.map(|k| format!("`{k}`")).join(", ")
+                    ),
                 };
                 return Err(syn::Error::new(key.span(), message));
             }
@@ -119,7 +139,9 @@ fn check_arguments(args: RetryArgs) -> syn::Result<(Source, syn::Path)> {
         (Some(name), Some((key, _))) => {
             return Err(syn::Error::new(
                 key.span(),
-                format!("`{key}` cannot be combined with `policy = \"{name}\"`; set `{key}` in `[policies.{name}]` of the configuration, or remove `policy` and write the whole policy inline"),
+                format!(
+                    "`{key}` cannot be combined with `policy = \"{name}\"`; set `{key}` in `[policies.{name}]` of the configuration, or remove `policy` and write the whole policy inline"
+                ),
             ));
         }
         (Some(name), None) => Source::Named(name),
@@ -138,7 +160,8 @@ fn inline_policy(pairs: &[(Ident, Expr)]) -> syn::Result<Policy> {
             Literal::Text(text) => Value::String(text),
             Literal::Other(value) => *value,
         };
-        builder = builder.set(&key.to_string(), written).map_err(|error| syn::Error::new(value.span(), error.to_string()))?;
+        builder =
+            builder.set(&key.to_string(), written).map_err(|error| syn::Error::new(value.span(), error.to_string()))?;
     }
     builder.build().map_err(|error| {
         // Point at the key the rule names if it was written, else at the first key.

@@ -32,7 +32,8 @@ use super::parse::{Input, Mark};
 //         }
 //     }
 pub fn expand(input: &Input) -> TokenStream {
-    let default_transient = input.container.iter().filter_map(|mark| mark.default.as_ref()).any(|default| default == "transient");
+    let default_transient =
+        input.container.iter().filter_map(|mark| mark.default.as_ref()).any(|default| default == "transient");
     let arms = input.variants.iter().map(|variant| {
         let path = if input.is_enum {
             let ident = variant.ident;
@@ -41,8 +42,8 @@ pub fn expand(input: &Input) -> TokenStream {
             quote!(Self)
         };
         let mark = if input.is_enum { variant.marks.first() } else { input.container.first() };
-        let field = |member: &Member| quote!(#path { #member: __resilient_field, .. });
-        let only_field = || Member::from(variant.fields.iter().next().and_then(|f| f.ident.clone()).map_or(Member::from(0), Member::Named));
+        let field = |member: &Member| quote!(#path { #member: ref __resilient_field, .. });
+        let only_field = || variant.fields.iter().next().and_then(|f| f.ident.clone()).map_or(Member::from(0), Member::Named);
         match mark {
             None if default_transient => quote!(#path { .. } => ::resilient::Classification::Transient,),
             None => quote!(#path { .. } => ::resilient::Classification::Permanent,),
@@ -74,7 +75,9 @@ pub fn expand(input: &Input) -> TokenStream {
         #[automatically_derived]
         impl #impl_generics ::resilient::Transient for #name #ty_generics #where_clause {
             fn classify(&self) -> ::resilient::Classification {
-                match self {
+                // `*self`, not `self`: an empty enum has no arm, and only a place of the
+                // uninhabited type itself (not a reference to it) matches no arm.
+                match *self {
                     #(#arms)*
                 }
             }
@@ -97,7 +100,13 @@ fn with_delegate_bounds(input: &Input) -> syn::Generics {
         }
         walk(quote!(#ty), &parameters)
     };
-    let marks = |variant: &'_ super::parse::Variant| if input.is_enum { variant.marks.first().map(|m| m.delegate.is_some()) } else { input.container.first().map(|m| m.delegate.is_some()) };
+    let marks = |variant: &'_ super::parse::Variant| {
+        if input.is_enum {
+            variant.marks.first().map(|m| m.delegate.is_some())
+        } else {
+            input.container.first().map(|m| m.delegate.is_some())
+        }
+    };
     for variant in &input.variants {
         if marks(variant) != Some(true) {
             continue;

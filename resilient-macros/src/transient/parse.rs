@@ -42,11 +42,15 @@ impl<'a> Input<'a> {
             Data::Enum(data) => (
                 data.variants
                     .iter()
-                    .map(|variant| Ok(Variant { ident: &variant.ident, fields: &variant.fields, marks: marks(&variant.attrs)? }))
+                    .map(|variant| {
+                        Ok(Variant { ident: &variant.ident, fields: &variant.fields, marks: marks(&variant.attrs)? })
+                    })
                     .collect::<syn::Result<_>>()?,
                 true,
             ),
-            Data::Struct(data) => (vec![Variant { ident: &original.ident, fields: &data.fields, marks: Vec::new() }], false),
+            Data::Struct(data) => {
+                (vec![Variant { ident: &original.ident, fields: &data.fields, marks: Vec::new() }], false)
+            }
             Data::Union(data) => {
                 return Err(syn::Error::new(
                     data.union_token.span,
@@ -64,7 +68,15 @@ fn marks(attrs: &[Attribute]) -> syn::Result<Vec<Mark>> {
 
 fn mark(attr: &Attribute) -> syn::Result<Option<Mark>> {
     let path = attr.path();
-    let blank = |span, permanent| Mark { span, permanent, throttled: None, retry_after: None, delegate: None, with: None, default: None };
+    let blank = |span, permanent| Mark {
+        span,
+        permanent,
+        throttled: None,
+        retry_after: None,
+        delegate: None,
+        with: None,
+        default: None,
+    };
     if path.is_ident("permanent") {
         if !matches!(attr.meta, syn::Meta::Path(_)) {
             return Err(syn::Error::new(attr.meta.span(), "`#[permanent]` takes no arguments; write `#[permanent]`"));
@@ -79,7 +91,10 @@ fn mark(attr: &Attribute) -> syn::Result<Option<Mark>> {
         return Ok(Some(mark));
     }
     if let syn::Meta::NameValue(pair) = &attr.meta {
-        return Err(syn::Error::new(pair.eq_token.span, "write `#[transient]` or `#[transient(...)]`, e.g. `#[transient(throttled)]`"));
+        return Err(syn::Error::new(
+            pair.eq_token.span,
+            "write `#[transient]` or `#[transient(...)]`, e.g. `#[transient(throttled)]`",
+        ));
     }
     attr.parse_nested_meta(|meta| {
         let Some(key) = meta.path.get_ident().map(Ident::to_string) else {

@@ -19,10 +19,13 @@ pub fn validate(input: &Input) -> syn::Result<()> {
             errors.push(error);
         }
     }
-    errors.into_iter().reduce(|mut all, next| {
-        all.combine(next);
-        all
-    }).map_or(Ok(()), Err)
+    errors
+        .into_iter()
+        .reduce(|mut all, next| {
+            all.combine(next);
+            all
+        })
+        .map_or(Ok(()), Err)
 }
 
 fn describe(input: &Input, variant: &Variant) -> String {
@@ -33,11 +36,21 @@ fn check_container(input: &Input, errors: &mut Vec<syn::Error>) {
     let mut default_seen = false;
     for mark in &input.container {
         let problem = if mark.permanent {
-            Some("`#[permanent]` goes on variants; to make every unmarked variant permanent, write `#[transient(default = permanent)]` on the enum")
+            Some(
+                "`#[permanent]` goes on variants; to make every unmarked variant permanent, write `#[transient(default = permanent)]` on the enum",
+            )
         } else if mark.default.is_none() {
-            Some("on an enum, `#[transient]` takes only `default`; mark each variant, or write `#[transient(default = transient)]` to classify unmarked variants")
-        } else if mark.throttled.is_some() || mark.delegate.is_some() || mark.with.is_some() || mark.retry_after.is_some() {
-            Some("on an enum, `#[transient]` takes only `default = permanent | transient`; put `throttled`, `retry_after`, `delegate` and `with` on variants")
+            Some(
+                "on an enum, `#[transient]` takes only `default`; mark each variant, or write `#[transient(default = transient)]` to classify unmarked variants",
+            )
+        } else if mark.throttled.is_some()
+            || mark.delegate.is_some()
+            || mark.with.is_some()
+            || mark.retry_after.is_some()
+        {
+            Some(
+                "on an enum, `#[transient]` takes only `default = permanent | transient`; put `throttled`, `retry_after`, `delegate` and `with` on variants",
+            )
         } else if default_seen {
             Some("the enum's default is set twice; keep one `#[transient(default = ...)]`")
         } else {
@@ -50,7 +63,13 @@ fn check_container(input: &Input, errors: &mut Vec<syn::Error>) {
     }
 }
 
-fn check_variant(is_enum: bool, variant: &Variant, marks: &[Mark], described: &str, has_default: bool) -> syn::Result<()> {
+fn check_variant(
+    is_enum: bool,
+    variant: &Variant,
+    marks: &[Mark],
+    described: &str,
+    has_default: bool,
+) -> syn::Result<()> {
     let mut marks = marks.iter();
     let Some(mark) = marks.next() else {
         if has_default {
@@ -64,27 +83,46 @@ fn check_variant(is_enum: bool, variant: &Variant, marks: &[Mark], described: &s
         return Err(syn::Error::new(variant.ident.span(), format!("{described} is not classified; {fix}")));
     };
     if let Some(second) = marks.next() {
-        return Err(syn::Error::new(second.span, format!("{described} is classified twice; keep one of its `#[transient]` / `#[permanent]` attributes")));
+        return Err(syn::Error::new(
+            second.span,
+            format!("{described} is classified twice; keep one of its `#[transient]` / `#[permanent]` attributes"),
+        ));
     }
     if let Some(default) = &mark.default {
-        let fix = if is_enum { "put `#[transient(default = ...)]` on the enum itself" } else { "mark the struct `#[transient]` or `#[permanent]`" };
-        return Err(syn::Error::new(default.span(), format!("`default` classifies the unmarked variants of an enum; {fix}")));
+        let fix = if is_enum {
+            "put `#[transient(default = ...)]` on the enum itself"
+        } else {
+            "mark the struct `#[transient]` or `#[permanent]`"
+        };
+        return Err(syn::Error::new(
+            default.span(),
+            format!("`default` classifies the unmarked variants of an enum; {fix}"),
+        ));
     }
     if let Some(span) = mark.delegate {
         if mark.throttled.is_some() || mark.with.is_some() || mark.retry_after.is_some() {
-            return Err(syn::Error::new(span, "`delegate` classifies by the field's own `Transient` impl, so it stands alone; remove the other arguments"));
+            return Err(syn::Error::new(
+                span,
+                "`delegate` classifies by the field's own `Transient` impl, so it stands alone; remove the other arguments",
+            ));
         }
         return single_field(variant, described, "delegate", span);
     }
     if let Some(with) = &mark.with {
         if mark.throttled.is_some() || mark.retry_after.is_some() {
-            return Err(syn::Error::new_spanned(with, "`with` returns the whole classification, so it stands alone; remove `throttled` and `retry_after`"));
+            return Err(syn::Error::new_spanned(
+                with,
+                "`with` returns the whole classification, so it stands alone; remove `throttled` and `retry_after`",
+            ));
         }
         return single_field(variant, described, "with", syn::spanned::Spanned::span(with));
     }
     if let Some(member) = &mark.retry_after {
         if mark.throttled.is_none() {
-            return Err(syn::Error::new_spanned(member, "`retry_after` needs `throttled`: write `#[transient(throttled, retry_after = ...)]`"));
+            return Err(syn::Error::new_spanned(
+                member,
+                "`retry_after` needs `throttled`: write `#[transient(throttled, retry_after = ...)]`",
+            ));
         }
         if !has_member(variant.fields, member) {
             let field = match member {
@@ -103,7 +141,9 @@ fn single_field(variant: &Variant, described: &str, argument: &str, span: proc_m
         1 => Ok(()),
         n => Err(syn::Error::new(
             span,
-            format!("`{argument}` needs exactly one field to classify by, but {described} has {n}; wrap the fields in one type, or mark the variant `#[transient]` or `#[permanent]`"),
+            format!(
+                "`{argument}` needs exactly one field to classify by, but {described} has {n}; wrap the fields in one type, or mark the variant `#[transient]` or `#[permanent]`"
+            ),
         )),
     }
 }
@@ -119,7 +159,8 @@ fn has_member(fields: &Fields, member: &Member) -> bool {
 fn field_names(fields: &Fields) -> String {
     match fields {
         Fields::Named(named) => {
-            let names: Vec<String> = named.named.iter().filter_map(|f| f.ident.as_ref()).map(|i| format!("`{i}`")).collect();
+            let names: Vec<String> =
+                named.named.iter().filter_map(|f| f.ident.as_ref()).map(|i| format!("`{i}`")).collect();
             format!("its fields are {}", names.join(", "))
         }
         Fields::Unnamed(unnamed) => format!("its fields are numbered 0 to {}", unnamed.unnamed.len().saturating_sub(1)),

@@ -1,0 +1,109 @@
+//! The happy path (first attempt succeeds) allocates nothing, and an annotated async fn's
+//! future is at most 64 bytes larger than the same fn unannotated.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
+use resilient::{Transient, retry};
+
+/// Counts the allocations made by this thread.
+struct CountingAllocator;
+
+thread_local! {
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.with(|count| count.set(count.get() + 1));
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: CountingAllocator = CountingAllocator;
+
+fn allocations_during<T>(f: impl FnOnce() -> T) -> (usize, T) {
+    let before = ALLOCATIONS.with(Cell::get);
+    let value = f();
+    (ALLOCATIONS.with(Cell::get) - before, value)
+}
+
+/// Polls a future that completes without waiting, with no runtime at all.
+fn poll_once<F: Future>(future: F) -> F::Output {
+    let mut future = pin!(future);
+    match future.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(output) => output,
+        Poll::Pending => panic!("the happy path does not wait"),
+    }
+}
+
+#[derive(Debug, Transient)]
+#[transient]
+struct Unavailable;
+
+struct Client {
+    base: u64,
+}
+
+impl Client {
+    async fn plain(&self, id: &str) -> Result<u64, Unavailable> {
+        std::future::ready(()).await;
+        Ok(self.base + id.len() as u64)
+    }
+
+    #[retry(max_attempts = 3, initial_delay = "50ms")]
+    async fn inline(&self, id: &str) -> Result<u64, Unavailable> {
+        std::future::ready(()).await;
+        Ok(self.base + id.len() as u64)
+    }
+
+    #[retry(policy = "happy-path")]
+    async fn named(&self, id: &str) -> Result<u64, Unavailable> {
+        std::future::ready(()).await;
+        Ok(self.base + id.len() as u64)
+    }
+
+    #[retry]
+    fn blocking(&self, id: &str) -> Result<u64, Unavailable> {
+        Ok(self.base + id.len() as u64)
+    }
+}
+
+#[test]
+fn the_happy_path_allocates_nothing() {
+    let client = Client { base: 40 };
+    // The first call of a named site fills its policy cache; that is the slow path.
+    assert_eq!(poll_once(client.named("ab")).unwrap(), 42);
+    for _ in 0..3 {
+        let (inline, value) = allocations_during(|| poll_once(client.inline("ab")));
+        assert_eq!((inline, value.unwrap()), (0, 42));
+        let (named, value) = allocations_during(|| poll_once(client.named("ab")));
+        assert_eq!((named, value.unwrap()), (0, 42));
+        let (blocking, value) = allocations_during(|| client.blocking("ab"));
+        assert_eq!((blocking, value.unwrap()), (0, 42));
+    }
+    // The counter itself works: a Box is one allocation.
+    assert_eq!(allocations_during(|| Box::new(1)).0, 1);
+}
+
+#[test]
+fn the_future_grows_by_at_most_64_bytes() {
+    let client = Client { base: 0 };
+    let plain = size_of_val(&client.plain("id"));
+    let inline = size_of_val(&client.inline("id"));
+    let named = size_of_val(&client.named("id"));
+    println!(
+        "future sizes: plain {plain} B, inline policy {inline} B (+{}), named policy {named} B (+{})",
+        inline - plain,
+        named - plain
+    );
+    assert!(inline <= plain + 64, "inline: {inline} > {plain} + 64");
+    assert!(named <= plain + 64, "named: {named} > {plain} + 64");
+}

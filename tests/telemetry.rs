@@ -1,0 +1,115 @@
+//! The `tracing` events of a call, checked with a real subscriber: one `WARN` per retry with
+//! its fields, one `ERROR` on giving up, nothing on a first-try success.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use resilient::{Transient, retry};
+use tracing::field::{Field, Visit};
+use tracing::{Event, Level, Subscriber};
+use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
+
+#[derive(Debug, Clone)]
+struct Recorded {
+    level: Level,
+    fields: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Default)]
+struct Recorder(Arc<Mutex<Vec<Recorded>>>);
+
+struct Fields<'a>(&'a mut BTreeMap<String, String>);
+
+impl Visit for Fields<'_> {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        self.0.insert(field.name().to_owned(), format!("{value:?}"));
+    }
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.0.insert(field.name().to_owned(), value.to_owned());
+    }
+}
+
+impl<S: Subscriber> Layer<S> for Recorder {
+    fn on_event(&self, event: &Event<'_>, _: Context<'_, S>) {
+        let mut fields = BTreeMap::new();
+        event.record(&mut Fields(&mut fields));
+        self.0.lock().unwrap().push(Recorded { level: *event.metadata().level(), fields });
+    }
+}
+
+#[derive(Debug, thiserror::Error, Transient)]
+enum Error {
+    #[error("slow down")]
+    #[transient(throttled, retry_after = 0)]
+    Throttled(std::time::Duration),
+    #[error("unavailable")]
+    #[transient]
+    Unavailable,
+}
+
+#[retry(max_attempts = 3, backoff = "fixed", initial_delay = "100ms", jitter = "none")]
+async fn call(failures: &mut u32, throttle_first: bool) -> Result<(), Error> {
+    if *failures == 0 {
+        return Ok(());
+    }
+    *failures -= 1;
+    if throttle_first && *failures == 1 {
+        Err(Error::Throttled(std::time::Duration::from_millis(250)))
+    } else {
+        Err(Error::Unavailable)
+    }
+}
+
+fn events_of(failures: u32, throttle_first: bool) -> Vec<Recorded> {
+    let recorder = Recorder::default();
+    let subscriber = tracing_subscriber::registry().with(recorder.clone());
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap();
+    tracing::subscriber::with_default(subscriber, || {
+        let mut failures = failures;
+        let _ = runtime.block_on(call(&mut failures, throttle_first));
+    });
+    recorder.0.lock().unwrap().clone()
+}
+
+#[test]
+fn a_first_try_success_logs_nothing() {
+    assert!(events_of(0, false).is_empty());
+}
+
+#[test]
+fn each_retry_is_a_warn_event_with_its_fields() {
+    let events = events_of(2, true);
+    assert_eq!(events.len(), 2, "{events:?}");
+    let throttled = &events[0];
+    assert_eq!(throttled.level, Level::WARN);
+    let expected = [
+        ("policy", "inline"),
+        ("operation", "telemetry::call"),
+        ("attempt", "1"),
+        ("max_attempts", "3"),
+        ("delay_ms", "250"),
+        ("throttled", "true"),
+        ("error", "slow down"),
+    ];
+    for (field, value) in expected {
+        assert_eq!(throttled.fields.get(field).map(String::as_str), Some(value), "{field} in {throttled:?}");
+    }
+    let second = &events[1];
+    assert_eq!(second.fields["attempt"], "2");
+    assert_eq!(second.fields["delay_ms"], "100");
+    assert_eq!(second.fields["throttled"], "false");
+    assert_eq!(second.fields["error"], "unavailable");
+}
+
+#[test]
+fn giving_up_is_one_error_event() {
+    let events = events_of(5, false);
+    let levels: Vec<Level> = events.iter().map(|e| e.level).collect();
+    assert_eq!(levels, [Level::WARN, Level::WARN, Level::ERROR]);
+    let gave_up = &events[2].fields;
+    assert_eq!(gave_up["attempts"], "3");
+    assert_eq!(gave_up["elapsed_ms"], "200");
+    assert_eq!(gave_up["reason"], "attempts exhausted");
+    assert_eq!(gave_up["error"], "unavailable");
+    assert_eq!(gave_up["operation"], "telemetry::call");
+}
