@@ -7,11 +7,11 @@
 //!
 //! Run it with `cargo run --example quickstart`.
 
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use resilient::{retry, Transient};
+use resilient::{Transient, retry};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::Instant;
@@ -56,12 +56,12 @@ async fn fetch(address: &str, path: &str) -> Result<String, FetchError> {
         if response.read_line(&mut header).await? == 0 || header.trim().is_empty() {
             break;
         }
-        if let Some((name, value)) = header.split_once(':') {
-            if name.eq_ignore_ascii_case("retry-after") {
-                // Delay-seconds only; an HTTP date or garbage is no hint at all. A huge value
-                // is capped by the policy's `max_delay`.
-                retry_after = value.trim().parse::<u64>().ok().map(Duration::from_secs);
-            }
+        if let Some((name, value)) = header.split_once(':')
+            && name.eq_ignore_ascii_case("retry-after")
+        {
+            // Delay-seconds only; an HTTP date or garbage is no hint at all. A huge value is
+            // capped by the policy's `max_delay`.
+            retry_after = value.trim().parse::<u64>().ok().map(Duration::from_secs);
         }
     }
     let mut body = String::new();

@@ -56,7 +56,7 @@ pub fn expand(plan: Plan, mut function: ItemFn) -> TokenStream {
             Passing::Owned => {
                 // Spanned on the argument's type, so "not `Clone`" points at the argument.
                 let take =
-                    quote_spanned!(ty.span()=> #private::take_or_clone(&mut #slot, __resilient_call.is_last_attempt()));
+                    respan(quote!(#private::take_or_clone(&mut #slot, __resilient_call.is_last_attempt())), ty.span());
                 slots.push(quote!(let mut #slot = ::core::option::Option::Some(#slot);));
                 quote!(let #pattern = #take;)
             }
@@ -99,6 +99,24 @@ pub fn expand(plan: Plan, mut function: ItemFn) -> TokenStream {
         }
     });
     quote!(#function)
+}
+
+/// `tokens` with every span set to `span`, so that an error in them is reported there.
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|token| match token {
+            proc_macro2::TokenTree::Group(group) => {
+                let mut inner = proc_macro2::Group::new(group.delimiter(), respan(group.stream(), span));
+                inner.set_span(span);
+                proc_macro2::TokenTree::Group(inner)
+            }
+            mut other => {
+                other.set_span(span);
+                other
+            }
+        })
+        .collect()
 }
 
 /// The call site's `static`s: its policy (inline) or name, and its link-time record.

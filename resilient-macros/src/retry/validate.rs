@@ -6,7 +6,7 @@ use proc_macro2::Span;
 use resilient_policy::{KEYS, Policy, Value, did_you_mean};
 use syn::spanned::Spanned;
 use syn::visit::Visit;
-use syn::{Expr, FnArg, GenericParam, Ident, ItemFn, Lit, Pat, ReturnType, Type, UnOp};
+use syn::{Expr, FnArg, GenericParam, Ident, ItemFn, Lit, ReturnType, Type, UnOp};
 
 use super::parse::RetryArgs;
 
@@ -48,9 +48,6 @@ pub fn validate(args: RetryArgs, function: &ItemFn) -> syn::Result<Plan> {
             "`#[retry]` cannot go on a `const fn`: retrying waits, which a `const fn` cannot do",
         ));
     }
-    if let Some(variadic) = &sig.variadic {
-        return Err(syn::Error::new(variadic.span(), "`#[retry]` does not support variadic functions"));
-    }
     let return_type = match &sig.output {
         ReturnType::Type(_, ty) => (**ty).clone(),
         ReturnType::Default => {
@@ -63,6 +60,12 @@ pub fn validate(args: RetryArgs, function: &ItemFn) -> syn::Result<Plan> {
             ));
         }
     };
+    if !names_a_result(&return_type) {
+        return Err(syn::Error::new_spanned(
+            &return_type,
+            "`#[retry]` needs a function that returns `Result<T, E>` (or an alias named `...Result`, like `io::Result<T>`)",
+        ));
+    }
     if let Some(impl_trait) = find_impl_trait(&return_type) {
         return Err(syn::Error::new(
             impl_trait,
@@ -222,18 +225,25 @@ fn passing(arg: &FnArg) -> syn::Result<Passing> {
                 _ => Err(by_value_self(receiver.self_token.span)),
             },
         },
-        FnArg::Typed(typed) => {
-            if let Pat::Ident(ident) = &*typed.pat {
-                if ident.ident == "self" {
-                    return Err(by_value_self(ident.ident.span()));
-                }
-            }
-            Ok(match &*typed.ty {
-                Type::Reference(reference) if reference.mutability.is_some() => Passing::Unique,
-                Type::Reference(_) => Passing::Shared,
-                _ => Passing::Owned,
-            })
+        FnArg::Typed(typed) => Ok(match &*typed.ty {
+            Type::Reference(reference) if reference.mutability.is_some() => Passing::Unique,
+            Type::Reference(_) => Passing::Shared,
+            _ => Passing::Owned,
+        }),
+    }
+}
+
+/// Whether the return type is written as a `Result`: `Result<T, E>`, `io::Result<T>`,
+/// `anyhow::Result<T>`, or any alias whose name ends in `Result`. Checked by name, before any
+/// type checking, so that `-> u32` gets one clear error instead of several about the loop.
+fn names_a_result(return_type: &Type) -> bool {
+    match return_type {
+        Type::Path(path) => {
+            path.path.segments.last().is_some_and(|segment| segment.ident.to_string().ends_with("Result"))
         }
+        Type::Paren(inner) => names_a_result(&inner.elem),
+        Type::Group(inner) => names_a_result(&inner.elem),
+        _ => false,
     }
 }
 

@@ -9,6 +9,10 @@ pub fn validate(input: &Input) -> syn::Result<()> {
     let mut errors: Vec<syn::Error> = Vec::new();
     if input.is_enum {
         check_container(input, &mut errors);
+        if !errors.is_empty() {
+            // The variants' classification depends on the container's; report that first.
+            return Err(errors.remove(0));
+        }
     }
     let has_default = input.container.iter().any(|mark| mark.default.is_some());
     for variant in &input.variants {
@@ -163,7 +167,8 @@ fn field_names(fields: &Fields) -> String {
                 named.named.iter().filter_map(|f| f.ident.as_ref()).map(|i| format!("`{i}`")).collect();
             format!("its fields are {}", names.join(", "))
         }
-        Fields::Unnamed(unnamed) => format!("its fields are numbered 0 to {}", unnamed.unnamed.len().saturating_sub(1)),
+        Fields::Unnamed(unnamed) if unnamed.unnamed.len() == 1 => "its only field is `0`".to_owned(),
+        Fields::Unnamed(unnamed) => format!("its fields are numbered `0` to `{}`", unnamed.unnamed.len() - 1),
         Fields::Unit => "it has no fields; add a `retry_after: Option<Duration>` field".to_owned(),
     }
 }

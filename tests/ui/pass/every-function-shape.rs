@@ -1,0 +1,139 @@
+//! Every function shape `#[retry]` accepts compiles, and the async futures are `Send`.
+
+use std::time::Duration;
+
+use resilient::{retry, Transient};
+
+#[derive(Debug, thiserror::Error, Transient)]
+enum Error {
+    #[error("throttled")]
+    #[transient(throttled, retry_after = 0)]
+    Throttled(Option<Duration>),
+    #[error(transparent)]
+    #[transient(delegate)]
+    Rejected(#[from] resilient::Rejected),
+}
+
+/// A doc comment and other attributes are kept.
+#[retry]
+#[allow(clippy::unused_async)]
+async fn free_async(id: &str) -> Result<usize, Error> {
+    Ok(id.len())
+}
+
+#[retry(policy = "graph")]
+fn free_blocking(id: &str) -> Result<usize, Error> {
+    Ok(id.len())
+}
+
+#[retry(max_attempts = 5, backoff = "decorrelated", initial_delay = "10ms", max_delay = "1s", max_elapsed = "10s", attempt_timeout = "2s", nested = "retry")]
+async fn every_key(owned: String, list: Vec<u8>) -> Result<usize, Error> {
+    Ok(owned.len() + list.len())
+}
+
+#[retry(max_attempts = "unbounded", max_elapsed = "1m", backoff = "incremental", increment = "50ms", jitter = "equal")]
+fn unbounded(counter: &mut u32) -> Result<u32, Error> {
+    *counter += 1;
+    Ok(*counter)
+}
+
+#[retry(backoff = "exponential", multiplier = 1.5, jitter = "none")]
+async fn float_multiplier() -> Result<(), Error> {
+    Ok(())
+}
+
+struct Client {
+    calls: u32,
+}
+
+impl Client {
+    #[retry]
+async fn shared(&self, id: &str) -> Result<u32, Error> {
+        Ok(self.calls + id.len() as u32)
+    }
+
+    #[retry]
+async fn unique(&mut self) -> Result<u32, Error> {
+        self.calls += 1;
+        Ok(self.calls)
+    }
+
+    #[retry]
+fn typed_receiver(self: &Self) -> Result<u32, Error> {
+        Ok(self.calls)
+    }
+
+    #[retry]
+fn blocking_unique(&mut self, buffer: &mut Vec<u8>) -> Result<usize, Error> {
+        buffer.push(1);
+        self.calls += 1;
+        Ok(buffer.len())
+    }
+}
+
+trait Store {
+    async fn get(&self, key: &str) -> Result<String, Error>;
+    fn put(&mut self, key: String) -> Result<(), Error>;
+}
+
+impl Store for Client {
+    #[retry]
+    async fn get(&self, key: &str) -> Result<String, Error> {
+        Ok(key.to_owned())
+    }
+
+    #[retry]
+    fn put(&mut self, key: String) -> Result<(), Error> {
+        self.calls += key.len() as u32;
+        Ok(())
+    }
+}
+
+#[retry]
+async fn generic<'a, T: Clone + Send + Sync, K>(items: &'a [T], key: impl AsRef<str> + Clone + Send, extra: K) -> Result<&'a T, Error>
+where
+    K: Clone + Send,
+{
+    let _ = (key.as_ref(), extra);
+    items.first().ok_or(Error::Throttled(None))
+}
+
+#[retry]
+async fn early_return_and_question_mark(fail: bool) -> Result<u32, Error> {
+    if fail {
+        return Err(Error::Throttled(None));
+    }
+    let value: u32 = "42".parse().map_err(|_| Error::Throttled(None))?;
+    Ok(value)
+}
+
+#[retry]
+async fn patterns((a, b): (u32, u32), &c: &u32, mut d: u32, _: u8) -> Result<u32, Error> {
+    d += 1;
+    Ok(a + b + c + d)
+}
+
+#[retry]
+unsafe fn unsafe_fn(value: *const u32) -> Result<u32, Error> {
+    Ok(unsafe { *value })
+}
+
+#[retry]
+fn io_result(path: &str) -> std::io::Result<usize> {
+    Ok(path.len())
+}
+
+fn assert_send<T: Send>(_: T) {}
+
+fn main() {
+    let client = Client { calls: 0 };
+    assert_send(free_async("x"));
+    assert_send(every_key(String::new(), Vec::new()));
+    assert_send(client.shared("x"));
+    assert_send(client.get("x"));
+    assert_send(generic(&[1u8], "k", 1u8));
+    assert_send(early_return_and_question_mark(false));
+    assert_send(patterns((1, 2), &3, 4, 5));
+    assert_send(float_multiplier());
+    let _ = (free_blocking("x"), unbounded(&mut 0), io_result("p"), unsafe { unsafe_fn(&1) });
+}

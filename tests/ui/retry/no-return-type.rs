@@ -1,0 +1,12 @@
+#![allow(dead_code)]
+
+use resilient::{retry, Transient};
+
+#[derive(Debug, Transient)]
+#[transient]
+struct Unavailable;
+
+#[retry]
+async fn fetch() {}
+
+fn main() {}

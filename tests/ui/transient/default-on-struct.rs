@@ -1,0 +1,11 @@
+#![allow(dead_code, unused_imports)]
+
+use std::time::Duration;
+
+use resilient::Transient;
+
+#[derive(Debug, Transient)]
+#[transient(default = permanent)]
+struct FetchError;
+
+fn main() {}

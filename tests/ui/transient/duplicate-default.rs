@@ -1,0 +1,14 @@
+#![allow(dead_code, unused_imports)]
+
+use std::time::Duration;
+
+use resilient::Transient;
+
+#[derive(Debug, Transient)]
+#[transient(default = permanent)]
+#[transient(default = transient)]
+enum FetchError {
+    Busy,
+}
+
+fn main() {}

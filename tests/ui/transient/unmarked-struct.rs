@@ -1,0 +1,10 @@
+#![allow(dead_code, unused_imports)]
+
+use std::time::Duration;
+
+use resilient::Transient;
+
+#[derive(Debug, Transient)]
+struct FetchError;
+
+fn main() {}

@@ -1,0 +1,17 @@
+#![allow(dead_code, unused_imports)]
+
+use std::time::Duration;
+
+use resilient::Transient;
+
+fn classify(_: &u16) -> resilient::Classification {
+    resilient::Classification::Transient
+}
+
+#[derive(Debug, Transient)]
+enum FetchError {
+    #[transient(with = classify)]
+    Status(u16, String),
+}
+
+fn main() {}
