@@ -6,13 +6,145 @@ mod transient;
 
 use proc_macro::TokenStream;
 
-/// Generates the retry loop around a function that makes one attempt. See `resilient::retry`.
+/// Retries a function that makes one attempt, under a policy.
+///
+/// Goes on an `async fn` or a plain `fn` returning `Result<T, E>` where `E: Transient`: a free
+/// function, an inherent or trait-impl method (`&self`, `&mut self`), with generics, lifetimes,
+/// `where` clauses and `impl Trait` arguments.
+///
+/// | form | policy |
+/// | --- | --- |
+/// | `#[retry]` | the policy named `default` (the registry's defaults unless one is registered) |
+/// | `#[retry(policy = "graph")]` | the policy named `graph` in the installed `Registry` |
+/// | `#[retry(max_attempts = 5, backoff = "fixed", initial_delay = "50ms")]` | inline: the configuration keys, checked at compile time |
+/// | `#[retry(crate = "path::to::resilient", ...)]` | for a renamed or re-exported `resilient` |
+///
+/// Inline keys: `max_attempts` (an integer, or `"unbounded"` with `max_elapsed`), `backoff`
+/// (`"immediate"`, `"fixed"`, `"incremental"`, `"exponential"`, `"decorrelated"`),
+/// `initial_delay`, `increment`, `multiplier`, `jitter` (`"none"`, `"full"`, `"equal"`),
+/// `max_delay`, `max_elapsed`, `attempt_timeout` and `nested` (`"single"`, `"retry"`).
+/// Durations are strings such as `"250ms"` or `"1m 30s"`. A policy that breaks a rule (0
+/// attempts, more than one immediate retry, an attempt timeout beyond the deadline…) does not
+/// compile, with the message the runtime's policy builder gives for the same mistake.
+///
+/// Arguments: references are re-borrowed for each attempt; owned arguments are cloned for
+/// every attempt but the last, which gets the original (a non-`Clone` owned argument is a
+/// compile error that suggests a reference; `self` by value is refused). `return` and `?` in
+/// the body end the attempt, as they ended the call before. The future is `Send` whenever the
+/// body's is. Plain `fn`s wait with `std::thread::sleep` and have no attempt timeout.
+///
+/// ```
+/// use resilient::{retry, Transient};
+///
+/// #[derive(Debug, Transient)]
+/// #[transient]
+/// struct Busy;
+///
+/// struct Counter {
+///     calls: u32,
+/// }
+///
+/// impl Counter {
+///     #[retry(max_attempts = 3, backoff = "fixed", initial_delay = "1ms")]
+///     fn bump(&mut self) -> Result<u32, Busy> {
+///         self.calls += 1;
+///         if self.calls < 3 { Err(Busy) } else { Ok(self.calls) }
+///     }
+/// }
+///
+/// let mut counter = Counter { calls: 0 };
+/// assert_eq!(counter.bump().unwrap(), 3);
+/// ```
+///
+/// # Without the macro
+///
+/// The attribute writes no logic of its own: it keeps the signature and wraps the body in a
+/// loop that asks the runtime what to do at each step. For
+///
+/// ```ignore
+/// #[retry(policy = "graph")]
+/// async fn fetch(client: &Client, id: String) -> Result<Message, GraphError> { /* body */ }
+/// ```
+///
+/// it generates, in essence (the runtime's hidden module is not a stable API):
+///
+/// ```ignore
+/// async fn fetch(client: &Client, id: String) -> Result<Message, GraphError> {
+///     static SITE: CallSite = CallSite::named("graph", concat!(module_path!(), "::fetch"));
+///     // ... and a link-time record of this call site, for `resilient::init()`.
+///     let mut call = Call::<TokioClock>::begin(&SITE); // the policy, from the site's cache
+///     let mut id_slot = Some(id);
+///     loop {
+///         let id = take_or_clone(&mut id_slot, call.is_last_attempt());
+///         let outcome = call
+///             .attempt(&SITE, E_HOLDS_REJECTED, async {
+///                 let result: Result<Message, GraphError> = { /* body */ };
+///                 result
+///             })
+///             .await; // attempt timeout, one layer of retries
+///         match call.after(&SITE, outcome, REJECTED_INTO_E, E_AS_TEXT) {
+///             Step::Done(result) => return result,              // success, or give up
+///             Step::Wait(delay) => call.wait(delay).await,       // backoff, Retry-After, deadline
+///         }
+///     }
+/// }
+/// ```
 #[proc_macro_attribute]
 pub fn retry(args: TokenStream, item: TokenStream) -> TokenStream {
     retry::expand(args.into(), item.into()).into()
 }
 
-/// Derives `resilient::Transient`. See `resilient::Transient`.
+/// Derives `Transient` for an enum or a struct from markings on each variant.
+///
+/// | attribute | on | classification |
+/// | --- | --- | --- |
+/// | `#[transient]` | variant / struct | always transient |
+/// | `#[transient(throttled)]` | variant / struct | throttled, no server delay |
+/// | `#[transient(throttled, retry_after = field)]` | variant / struct | throttled; `field` (a name or a tuple index) is `Duration` or `Option<Duration>` |
+/// | `#[transient(delegate)]` | single-field variant | the field's own `Transient` classification |
+/// | `#[transient(with = path)]` | single-field variant | `path(&field) -> Classification` |
+/// | `#[permanent]` | variant / struct | never retried |
+/// | `#[transient(default = permanent)]`, `(default = transient)` | enum | unmarked variants |
+///
+/// Without a `default`, every variant must be marked: an unmarked variant is a compile error
+/// naming it, so adding a variant forces a decision, as `match` does. Works beside
+/// `#[derive(thiserror::Error)]` and on generic types (a delegated `T` must be `Transient`).
+///
+/// ```
+/// use std::time::Duration;
+/// use resilient::{Classification, Transient};
+///
+/// #[derive(Debug, Transient)]
+/// #[transient(default = permanent)]
+/// enum ApiError {
+///     #[transient(throttled, retry_after = 0)]
+///     TooManyRequests(Option<Duration>),
+///     #[transient(delegate)]
+///     Io(std::io::Error),
+///     BadRequest,
+/// }
+///
+/// let throttled = ApiError::TooManyRequests(Some(Duration::from_secs(2)));
+/// assert_eq!(throttled.classify(), Classification::Throttled { retry_after: Some(Duration::from_secs(2)) });
+/// assert_eq!(ApiError::BadRequest.classify(), Classification::Permanent);
+/// ```
+///
+/// # Without the macro
+///
+/// ```
+/// # use std::time::Duration;
+/// # use resilient::{Classification, Transient};
+/// # enum ApiError { TooManyRequests(Option<Duration>), Io(std::io::Error), BadRequest }
+/// impl Transient for ApiError {
+///     fn classify(&self) -> Classification {
+///         match self {
+///             ApiError::TooManyRequests(retry_after) => Classification::Throttled { retry_after: *retry_after },
+///             ApiError::Io(error) => error.classify(),
+///             ApiError::BadRequest => Classification::Permanent,
+///         }
+///     }
+/// }
+/// ```
 #[proc_macro_derive(Transient, attributes(transient, permanent))]
 pub fn derive_transient(input: TokenStream) -> TokenStream {
     transient::expand(input.into()).into()

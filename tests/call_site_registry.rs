@@ -1,0 +1,58 @@
+//! Every `#[retry]` call site is registered at link time, called or not, with what
+//! `resilient::init()` needs to verify it.
+
+use resilient::{Transient, retry};
+
+#[derive(Debug, thiserror::Error, Transient)]
+#[allow(dead_code)]
+enum WithHome {
+    #[error("unavailable")]
+    #[transient]
+    Unavailable,
+    #[error(transparent)]
+    #[transient(delegate)]
+    Rejected(#[from] resilient::Rejected),
+}
+
+#[derive(Debug, Transient)]
+#[transient]
+struct WithoutHome;
+
+#[retry(policy = "graph")]
+async fn never_called(_id: &str) -> Result<(), WithHome> {
+    Ok(())
+}
+
+#[retry(max_attempts = 2, attempt_timeout = "1s")]
+async fn inline_with_timeout() -> Result<(), WithoutHome> {
+    Ok(())
+}
+
+#[retry]
+fn generic_error<E: Transient + Clone>(error: E) -> Result<(), E> {
+    Err(error)
+}
+
+fn record(operation: &str) -> &'static resilient::__private::CallSiteRecord {
+    resilient::__private::call_sites()
+        .find(|site| site.operation == operation)
+        .unwrap_or_else(|| panic!("no call site {operation}"))
+}
+
+#[test]
+fn call_sites_are_registered_without_being_called() {
+    let site = record("call_site_registry::never_called");
+    assert_eq!(site.policy, Some("graph"));
+    assert!(site.file.ends_with("call_site_registry.rs"), "{}", site.file);
+    assert_eq!(site.line, 21, "the line of the `#[retry]` attribute");
+    assert_eq!(site.holds_rejection, Some(true));
+    assert!(!site.inline_has_timeout);
+
+    let inline = record("call_site_registry::inline_with_timeout");
+    assert_eq!(inline.policy, None);
+    assert!(inline.inline_has_timeout);
+    assert_eq!(inline.holds_rejection, Some(false));
+
+    // Whether a generic `E` can hold a rejection depends on the caller: unknown here.
+    assert_eq!(record("call_site_registry::generic_error").holds_rejection, None);
+}
