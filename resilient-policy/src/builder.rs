@@ -29,6 +29,9 @@ pub enum Value<'a> {
     String(&'a str),
     /// A boolean literal.
     Bool(bool),
+    /// Anything else (an array, a table, a date), described for the error message, e.g.
+    /// `"an array"`. Never valid for a policy key.
+    Other(&'static str),
 }
 
 impl Value<'_> {
@@ -38,6 +41,7 @@ impl Value<'_> {
             Value::Float(f) => format!("the number {f}"),
             Value::String(s) => format!("the string {s:?}"),
             Value::Bool(b) => format!("the boolean {b}"),
+            Value::Other(what) => (*what).to_owned(),
         }
     }
 }

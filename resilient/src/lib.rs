@@ -68,7 +68,10 @@
 #![deny(missing_docs)]
 
 mod backoff;
+mod breaker;
+mod budget;
 mod classify;
+mod config;
 mod registry;
 mod rejected;
 mod run;
@@ -78,7 +81,12 @@ mod telemetry;
 #[path = "private.rs"]
 pub mod __private;
 
+pub use breaker::CircuitBreakerSettings;
+pub use budget::RetryBudgetSettings;
 pub use classify::{Classification, Transient};
+pub use config::{ConfigError, ConfigIssue, ConfigWarning, init, reload};
+#[cfg(feature = "watch")]
+pub use config::{Watcher, watch};
 pub use registry::{Registry, RegistryBuilder, install};
 pub use rejected::Rejected;
 pub use resilient_macros::{Transient, retry};

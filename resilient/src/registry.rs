@@ -4,11 +4,15 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 
-use crate::Policy;
+use crate::config::ConfigWarning;
+use crate::{CircuitBreakerSettings, Policy, RetryBudgetSettings};
 
-/// Named retry policies: what `#[retry(policy = "name")]` looks up.
+/// Named retry policies, with their circuit breakers and retry budgets: what
+/// `#[retry(policy = "name")]` looks up.
 ///
-/// A name with no policy of its own resolves to the registry's defaults (and is logged once).
+/// Load one from the configuration file ([`Registry::from_path`], [`Registry::from_toml_str`]),
+/// or build one in code. A name with no policy of its own resolves to the registry's defaults
+/// (and is logged once).
 ///
 /// ```
 /// use std::time::Duration;
@@ -23,8 +27,18 @@ use crate::Policy;
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct Registry {
-    defaults: Policy,
-    policies: BTreeMap<String, Policy>,
+    pub(crate) defaults: NamedPolicy,
+    pub(crate) policies: BTreeMap<String, NamedPolicy>,
+    pub(crate) strict: bool,
+    pub(crate) warnings: Vec<ConfigWarning>,
+}
+
+/// A policy and the shared state settings that go with its name.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct NamedPolicy {
+    pub(crate) policy: Policy,
+    pub(crate) circuit_breaker: Option<CircuitBreakerSettings>,
+    pub(crate) retry_budget: Option<RetryBudgetSettings>,
 }
 
 impl Registry {
@@ -35,22 +49,44 @@ impl Registry {
 
     /// The policy registered under `name`, if any.
     pub fn policy(&self, name: &str) -> Option<&Policy> {
-        self.policies.get(name)
+        self.policies.get(name).map(|named| &named.policy)
     }
 
     /// The policy a call naming `name` runs under: its own, else the defaults.
     pub fn resolve(&self, name: &str) -> &Policy {
-        self.policy(name).unwrap_or(&self.defaults)
+        self.policy(name).unwrap_or(&self.defaults.policy)
     }
 
     /// The policy used by names without one of their own (`[defaults]` in the file).
     pub fn defaults(&self) -> &Policy {
-        &self.defaults
+        &self.defaults.policy
+    }
+
+    /// The circuit breaker settings of the policy `name` (its own or inherited from
+    /// `[defaults]`), if it has a breaker.
+    pub fn circuit_breaker(&self, name: &str) -> Option<&CircuitBreakerSettings> {
+        self.policies.get(name).unwrap_or(&self.defaults).circuit_breaker.as_ref()
+    }
+
+    /// The retry budget settings of the policy `name`, if it has a budget.
+    pub fn retry_budget(&self, name: &str) -> Option<&RetryBudgetSettings> {
+        self.policies.get(name).unwrap_or(&self.defaults).retry_budget.as_ref()
     }
 
     /// The names of every registered policy, sorted.
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.policies.keys().map(String::as_str)
+    }
+
+    /// Whether a call site naming a missing policy is an error (`strict = true`) rather than a
+    /// warning.
+    pub fn is_strict(&self) -> bool {
+        self.strict
+    }
+
+    /// The warnings found while loading: legal but discouraged choices.
+    pub fn warnings(&self) -> &[ConfigWarning] {
+        &self.warnings
     }
 }
 
@@ -63,14 +99,43 @@ pub struct RegistryBuilder {
 impl RegistryBuilder {
     /// The policy for names without one of their own (built-in: [`Policy::DEFAULT`]).
     pub fn defaults(mut self, policy: Policy) -> Self {
-        self.registry.defaults = policy;
+        self.registry.defaults.policy = policy;
         self
     }
 
-    /// Registers `policy` under `name`, replacing any earlier one of that name.
+    /// Registers `policy` under `name`, replacing any earlier one of that name (and keeping
+    /// its breaker and budget).
     pub fn policy(mut self, name: impl Into<String>, policy: Policy) -> Self {
-        self.registry.policies.insert(name.into(), policy);
+        self.named(name).policy = policy;
         self
+    }
+
+    /// Gives the policy `name` a circuit breaker. A name not registered yet gets the defaults'
+    /// policy.
+    pub fn circuit_breaker(mut self, name: impl Into<String>, settings: CircuitBreakerSettings) -> Self {
+        self.named(name).circuit_breaker = Some(settings);
+        self
+    }
+
+    /// Gives the policy `name` a retry budget. A name not registered yet gets the defaults'
+    /// policy.
+    pub fn retry_budget(mut self, name: impl Into<String>, settings: RetryBudgetSettings) -> Self {
+        self.named(name).retry_budget = Some(settings);
+        self
+    }
+
+    /// Makes a call site naming a missing policy an error of [`init`](crate::init).
+    pub fn strict(mut self, strict: bool) -> Self {
+        self.registry.strict = strict;
+        self
+    }
+
+    fn named(&mut self, name: impl Into<String>) -> &mut NamedPolicy {
+        let defaults = &self.registry.defaults;
+        self.registry
+            .policies
+            .entry(name.into())
+            .or_insert_with(|| NamedPolicy { policy: defaults.policy.clone(), ..NamedPolicy::default() })
     }
 
     /// The registry.
@@ -123,8 +188,8 @@ pub fn install(registry: Registry) {
     let entry = |policy: Policy| &*Box::leak(Box::new(PolicyEntry { policy, generation }));
     let installed = Installed {
         generation,
-        defaults: entry(registry.defaults),
-        by_name: registry.policies.into_iter().map(|(name, policy)| (name, entry(policy))).collect(),
+        defaults: entry(registry.defaults.policy),
+        by_name: registry.policies.into_iter().map(|(name, named)| (name, entry(named.policy))).collect(),
         warned: Mutex::new(HashSet::new()),
     };
     CURRENT.store(Box::leak(Box::new(installed)), Ordering::Release);

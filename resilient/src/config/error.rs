@@ -1,0 +1,111 @@
+//! What is wrong with a configuration, and where.
+
+use std::fmt;
+
+/// Where a problem is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Location {
+    /// A position in a configuration file (1-based line and column).
+    File { file: String, line: usize, column: usize },
+    /// A whole file (it cannot be read, or is not text).
+    WholeFile(String),
+    /// A `#[retry]` call site in the program.
+    CallSite { file: &'static str, line: u32 },
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Location::File { file, line, column } => write!(f, "{file}:{line}:{column}"),
+            Location::WholeFile(file) => f.write_str(file),
+            Location::CallSite { file, line } => write!(f, "{file}:{line}"),
+        }
+    }
+}
+
+/// One problem (or one warning) in a configuration: where, which key, what and how to fix it.
+///
+/// `Display` reads `file:line:column: key.path: message`, for example
+/// `resilient.toml:12:15: policies.graph.max_attempts: expected an integer >= 1, found 0; use
+/// `max_attempts = 1` to disable retries`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigIssue {
+    pub(crate) location: Location,
+    pub(crate) path: String,
+    pub(crate) message: String,
+}
+
+impl ConfigIssue {
+    /// The key path at fault, e.g. `policies.graph.max_attempts`; for a call site, its
+    /// operation (`module::function`).
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// What is wrong and how to fix it.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The line and column in the file, when the problem has a position there.
+    pub fn line_column(&self) -> Option<(usize, usize)> {
+        match self.location {
+            Location::File { line, column, .. } => Some((line, column)),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for ConfigIssue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            write!(f, "{}: {}", self.location, self.message)
+        } else {
+            write!(f, "{}: {}: {}", self.location, self.path, self.message)
+        }
+    }
+}
+
+/// A configuration that cannot be used: every problem found, not only the first, one per line
+/// in `Display`. The registry in use is never changed by a configuration that fails.
+///
+/// ```
+/// let error = resilient::Registry::from_toml_str("[policies.graph]\nmax_attempts = 0\n").unwrap_err();
+/// assert_eq!(
+///     error.to_string(),
+///     "<string>:2:16: policies.graph.max_attempts: expected an integer >= 1, found 0; use `max_attempts = 1` to disable retries"
+/// );
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub(crate) issues: Vec<ConfigIssue>,
+}
+
+impl ConfigError {
+    pub(crate) fn single(location: Location, path: impl Into<String>, message: impl Into<String>) -> Self {
+        ConfigError { issues: vec![ConfigIssue { location, path: path.into(), message: message.into() }] }
+    }
+
+    /// Every problem, in file order.
+    pub fn issues(&self) -> &[ConfigIssue] {
+        &self.issues
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (index, issue) in self.issues.iter().enumerate() {
+            if index > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "{issue}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// A legal but discouraged choice (a fixed interval with many attempts, no jitter, a policy no
+/// call site names…): returned by [`init`](crate::init) and logged, never fatal.
+pub type ConfigWarning = ConfigIssue;

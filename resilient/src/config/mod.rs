@@ -1,0 +1,459 @@
+//! The configuration file: TOML in, a validated [`Registry`] out, or every problem with its
+//! `file:line:column`, key path and fix.
+//!
+//! ```toml
+//! strict = false                 # a call site naming a missing policy: warning (false) or error
+//!
+//! [defaults]                     # every policy inherits these, over the built-in defaults
+//! max_attempts = 3
+//!
+//! [policies.graph]               # a named policy: `#[retry(policy = "graph")]`
+//! max_attempts = 6
+//! max_elapsed = "2m"
+//!
+//! [policies.graph.circuit_breaker]
+//! failure_ratio = 0.5
+//!
+//! [policies.graph.retry_budget]
+//! ratio = 0.1
+//! ```
+
+mod error;
+mod source;
+mod verify;
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::Path;
+
+use resilient_policy::{KEYS, Value, did_you_mean, parse_duration};
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+pub(crate) use error::Location;
+pub use error::{ConfigError, ConfigIssue, ConfigWarning};
+#[cfg(feature = "watch")]
+pub use source::{Watcher, watch};
+pub use source::{init, reload};
+
+use crate::registry::NamedPolicy;
+use crate::{Backoff, CircuitBreakerSettings, Jitter, Registry, RetryBudgetSettings};
+
+const TOP_LEVEL: [&str; 3] = ["strict", "defaults", "policies"];
+const BREAKER_KEYS: [&str; 4] = ["failure_ratio", "minimum_throughput", "sampling_window", "break_duration"];
+const BUDGET_KEYS: [&str; 2] = ["ratio", "min_per_second"];
+/// A fixed interval with more attempts than this hammers a struggling service at a steady beat.
+const MANY_FIXED_ATTEMPTS: u32 = 5;
+
+impl Registry {
+    /// Loads a registry from TOML text. Positions in errors are reported against `<string>`.
+    ///
+    /// ```
+    /// let registry = resilient::Registry::from_toml_str(r#"
+    ///     [defaults]
+    ///     max_attempts = 4
+    ///
+    ///     [policies.graph]
+    ///     max_elapsed = "2m"
+    /// "#)?;
+    /// assert_eq!(registry.policy("graph").unwrap().max_attempts(), Some(4));
+    /// # Ok::<(), resilient::ConfigError>(())
+    /// ```
+    pub fn from_toml_str(text: &str) -> Result<Registry, ConfigError> {
+        Loader::new(text, "<string>").load()
+    }
+
+    /// Loads a registry from a TOML file. A missing file, a file that is not UTF-8 and a file
+    /// that is not TOML are errors that say so; an empty file is the built-in defaults.
+    pub fn from_path(path: impl AsRef<Path>) -> Result<Registry, ConfigError> {
+        let path = path.as_ref();
+        let name = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|error| {
+            ConfigError::single(
+                Location::WholeFile(name.clone()),
+                "",
+                format!("cannot read the configuration: {error}; check the path, or set $RESILIENT_CONFIG to the file"),
+            )
+        })?;
+        let text = String::from_utf8(bytes).map_err(|error| {
+            let valid = &error.as_bytes()[..error.utf8_error().valid_up_to()];
+            let text = String::from_utf8_lossy(valid);
+            let (line, column) = line_column(&text, text.len());
+            ConfigError::single(
+                Location::File { file: name.clone(), line, column },
+                "",
+                "the file is not UTF-8 text; save it as UTF-8",
+            )
+        })?;
+        Loader::new(&text, &name).load()
+    }
+}
+
+/// One pass over one file, collecting every problem.
+struct Loader<'a> {
+    text: &'a str,
+    file: &'a str,
+    errors: Vec<ConfigIssue>,
+    warnings: Vec<ConfigIssue>,
+}
+
+/// A table of policy keys as written: the values, and where each key and value is.
+#[derive(Default, Clone)]
+struct Written<'a> {
+    /// Key → (key span, value). Cloned out of the parsed tree: a configuration is small.
+    keys: BTreeMap<String, (Range<usize>, Spanned<DeValue<'a>>)>,
+}
+
+impl<'a> Loader<'a> {
+    fn new(text: &'a str, file: &'a str) -> Self {
+        Loader { text, file, errors: Vec::new(), warnings: Vec::new() }
+    }
+
+    fn at(&self, span: &Range<usize>) -> Location {
+        let (line, column) = line_column(self.text, span.start);
+        Location::File { file: self.file.to_owned(), line, column }
+    }
+
+    fn error(&mut self, span: &Range<usize>, path: &str, message: impl Into<String>) {
+        let issue = ConfigIssue { location: self.at(span), path: path.to_owned(), message: message.into() };
+        if !self.errors.contains(&issue) {
+            self.errors.push(issue);
+        }
+    }
+
+    fn warn(&mut self, span: &Range<usize>, path: &str, message: impl Into<String>) {
+        self.warnings.push(ConfigIssue { location: self.at(span), path: path.to_owned(), message: message.into() });
+    }
+
+    fn load(mut self) -> Result<Registry, ConfigError> {
+        let root = match DeTable::parse(self.text) {
+            Ok(root) => root,
+            Err(error) => {
+                let span = error.span().unwrap_or(0..0);
+                let message =
+                    format!("not valid TOML: {}; fix the syntax here", error.message().trim_end_matches('\n'));
+                self.error(&span, "", message);
+                return Err(ConfigError { issues: self.errors });
+            }
+        };
+        let mut registry = Registry::default();
+        let mut defaults_table = None;
+        let mut policies_table = None;
+        for (key, value) in root.get_ref() {
+            match key.get_ref().as_ref() {
+                "strict" => match value.get_ref() {
+                    DeValue::Boolean(strict) => registry.strict = *strict,
+                    other => self.error(
+                        &value.span(),
+                        "strict",
+                        format!("expected `true` or `false`, found {}", describe(other)),
+                    ),
+                },
+                "defaults" => defaults_table = Some((key.span(), value)),
+                "policies" => policies_table = Some(value),
+                unknown => {
+                    let message = unknown_key_message(
+                        unknown,
+                        &TOP_LEVEL,
+                        "expected `strict`, `[defaults]` or `[policies.NAME]`",
+                    );
+                    self.error(&key.span(), "", message);
+                }
+            }
+        }
+
+        let defaults_written = match defaults_table {
+            Some((span, value)) => self.table_keys(value, "defaults").map(|w| (span, w)),
+            None => None,
+        };
+        let (defaults_span, defaults_written) = defaults_written.unwrap_or((0..0, Written::default()));
+        // Invalid defaults are reported once, here; policies then build on the built-in ones.
+        let builtin = NamedPolicy::default();
+        let defaults = self.named_policy("defaults", &defaults_span, &Written::default(), &defaults_written, &builtin);
+        registry.defaults = defaults.unwrap_or_default();
+
+        if let Some(policies) = policies_table {
+            match policies.get_ref() {
+                DeValue::Table(table) => {
+                    for (name, value) in table {
+                        let path = format!("policies.{}", name.get_ref());
+                        let Some(written) = self.table_keys(value, &path) else { continue };
+                        let inherited = registry.defaults.clone();
+                        if let Some(named) =
+                            self.named_policy(&path, &name.span(), &defaults_written, &written, &inherited)
+                        {
+                            registry.policies.insert(name.get_ref().to_string(), named);
+                        }
+                    }
+                }
+                other => self.error(
+                    &policies.span(),
+                    "policies",
+                    format!("expected tables `[policies.NAME]`, found {}", describe(other)),
+                ),
+            }
+        }
+
+        self.errors.sort_by_key(|issue| issue.line_column());
+        if self.errors.is_empty() {
+            registry.warnings = self.warnings;
+            Ok(registry)
+        } else {
+            Err(ConfigError { issues: self.errors })
+        }
+    }
+
+    /// The keys of a table, or an error if the value is not a table.
+    fn table_keys(&mut self, value: &Spanned<DeValue<'a>>, path: &str) -> Option<Written<'a>> {
+        match value.get_ref() {
+            DeValue::Table(table) => Some(Written {
+                keys: table
+                    .iter()
+                    .map(|(key, value)| (key.get_ref().to_string(), (key.span(), value.clone())))
+                    .collect(),
+            }),
+            other => {
+                self.error(&value.span(), path, format!("expected a table `[{path}]`, found {}", describe(other)));
+                None
+            }
+        }
+    }
+
+    /// Builds one policy: `inherited` overlaid with the keys `written` in its table. Returns
+    /// `None` (with the problems recorded) if it breaks a rule.
+    fn named_policy(
+        &mut self,
+        path: &str,
+        table_span: &Range<usize>,
+        defaults_written: &Written<'a>,
+        written: &Written<'a>,
+        inherited: &NamedPolicy,
+    ) -> Option<NamedPolicy> {
+        let errors_before = self.errors.len();
+        let mut builder = inherited.policy.to_builder();
+        let (mut breaker, mut budget) = (inherited.circuit_breaker.clone(), inherited.retry_budget.clone());
+        for (key, (key_span, value)) in &written.keys {
+            let key_path = format!("{path}.{key}");
+            match key.as_str() {
+                "circuit_breaker" => {
+                    if let Some(table) = self.table_keys(value, &key_path) {
+                        let settings = breaker.get_or_insert_with(CircuitBreakerSettings::default);
+                        self.breaker_keys(&key_path, &table, settings);
+                    }
+                }
+                "retry_budget" => {
+                    if let Some(table) = self.table_keys(value, &key_path) {
+                        let settings = budget.get_or_insert_with(RetryBudgetSettings::default);
+                        self.budget_keys(&key_path, &table, settings);
+                    }
+                }
+                _ if KEYS.contains(&key.as_str()) => match builder.clone().set(key, value_of(value.get_ref())) {
+                    Ok(next) => builder = next,
+                    Err(error) => self.error(&value.span(), &key_path, error.message()),
+                },
+                unknown => {
+                    let known = KEYS.iter().copied().chain(["circuit_breaker", "retry_budget"]);
+                    let message = unknown_key_message(
+                        unknown,
+                        &known.collect::<Vec<_>>(),
+                        "see the policy keys in the documentation",
+                    );
+                    self.error(key_span, path, message);
+                }
+            }
+        }
+        // Where a rule about `key` is reported: at the value this table sets, else at the value
+        // the defaults set (the policy inherits it), else at the table itself.
+        let locate = |key: &str| -> Range<usize> {
+            locate_value(written, key)
+                .or_else(|| locate_value(defaults_written, key))
+                .unwrap_or_else(|| table_span.clone())
+        };
+        for problem in builder.problems() {
+            self.error(&locate(problem.key()), &format!("{path}.{}", problem.key()), problem.message());
+        }
+        let policy = builder.build().ok();
+        if let (Some(policy), Some(settings)) = (&policy, &breaker) {
+            if let Some(timeout) = policy.attempt_timeout() {
+                if settings.sampling_window < timeout * 2 {
+                    self.error(
+                        &locate_in(written, "circuit_breaker", "sampling_window").unwrap_or_else(|| table_span.clone()),
+                        &format!("{path}.circuit_breaker.sampling_window"),
+                        format!(
+                            "the sampling window ({}) is shorter than twice the attempt timeout ({}), so a slow outage is never seen whole; make `sampling_window` at least {}",
+                            resilient_policy::format_duration(settings.sampling_window),
+                            resilient_policy::format_duration(timeout),
+                            resilient_policy::format_duration(timeout * 2)
+                        ),
+                    );
+                }
+            }
+        }
+        if let Some(policy) = &policy {
+            self.discouraged(path, policy, &locate);
+        }
+        let policy = policy.filter(|_| self.errors.len() == errors_before)?;
+        Some(NamedPolicy { policy, circuit_breaker: breaker, retry_budget: budget })
+    }
+
+    /// Warnings for legal but discouraged policies.
+    fn discouraged(&mut self, path: &str, policy: &crate::Policy, locate: &dyn Fn(&str) -> Range<usize>) {
+        let retries = policy.max_attempts().map_or(u32::MAX, |n| n - 1);
+        if policy.backoff() == Backoff::Fixed && retries >= MANY_FIXED_ATTEMPTS {
+            self.warn(
+                &locate("backoff"),
+                &format!("{path}.backoff"),
+                "a fixed interval with many attempts keeps hitting a struggling service at a steady beat; consider `backoff = \"exponential\"`",
+            );
+        }
+        if policy.jitter() == Jitter::None && policy.backoff() != Backoff::Decorrelated && retries >= 1 {
+            self.warn(
+                &locate("jitter"),
+                &format!("{path}.jitter"),
+                "without jitter, clients that failed together retry together; consider `jitter = \"full\"`",
+            );
+        }
+    }
+
+    fn breaker_keys(&mut self, path: &str, table: &Written<'a>, settings: &mut CircuitBreakerSettings) {
+        for (key, (key_span, value)) in &table.keys {
+            let key_path = format!("{path}.{key}");
+            let result = match key.as_str() {
+                "failure_ratio" => number(value.get_ref()).map(|n| settings.failure_ratio = n),
+                "minimum_throughput" => count(value.get_ref()).map(|n| settings.minimum_throughput = n),
+                "sampling_window" => duration(value.get_ref()).map(|d| settings.sampling_window = d),
+                "break_duration" => duration(value.get_ref()).map(|d| settings.break_duration = d),
+                unknown => {
+                    self.error(key_span, path, unknown_key_message(unknown, &BREAKER_KEYS, "the circuit breaker keys are `failure_ratio`, `minimum_throughput`, `sampling_window`, `break_duration`"));
+                    continue;
+                }
+            };
+            if let Err(message) = result {
+                self.error(&value.span(), &key_path, message);
+            }
+        }
+        for (key, message) in settings.problems() {
+            let span = locate_value(table, key).unwrap_or(0..0);
+            self.error(&span, &format!("{path}.{key}"), message);
+        }
+    }
+
+    fn budget_keys(&mut self, path: &str, table: &Written<'a>, settings: &mut RetryBudgetSettings) {
+        for (key, (key_span, value)) in &table.keys {
+            let key_path = format!("{path}.{key}");
+            let result = match key.as_str() {
+                "ratio" => number(value.get_ref()).map(|n| settings.ratio = n),
+                "min_per_second" => count(value.get_ref()).map(|n| settings.min_per_second = n),
+                unknown => {
+                    self.error(
+                        key_span,
+                        path,
+                        unknown_key_message(
+                            unknown,
+                            &BUDGET_KEYS,
+                            "the retry budget keys are `ratio` and `min_per_second`",
+                        ),
+                    );
+                    continue;
+                }
+            };
+            if let Err(message) = result {
+                self.error(&value.span(), &key_path, message);
+            }
+        }
+        for (key, message) in settings.problems() {
+            let span = locate_value(table, key).unwrap_or(0..0);
+            self.error(&span, &format!("{path}.{key}"), message);
+        }
+    }
+}
+
+fn locate_value(table: &Written<'_>, key: &str) -> Option<Range<usize>> {
+    table.keys.get(key).map(|(_, value)| value.span())
+}
+
+fn locate_in(written: &Written<'_>, table: &str, key: &str) -> Option<Range<usize>> {
+    let (_, value) = written.keys.get(table)?;
+    match value.get_ref() {
+        DeValue::Table(inner) => inner.iter().find(|(k, _)| k.get_ref() == key).map(|(_, v)| v.span()),
+        _ => None,
+    }
+}
+
+fn unknown_key_message(key: &str, known: &[&str], otherwise: &str) -> String {
+    match did_you_mean(key, known.iter().copied()) {
+        Some(suggestion) => format!("unknown key `{key}`, did you mean `{suggestion}`?"),
+        None => format!("unknown key `{key}`; {otherwise}"),
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..floor_char_boundary(text, offset)];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |last| last.chars().count()) + 1;
+    (line, column)
+}
+
+fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+fn describe(value: &DeValue<'_>) -> &'static str {
+    match value {
+        DeValue::String(_) => "a string",
+        DeValue::Integer(_) => "an integer",
+        DeValue::Float(_) => "a number",
+        DeValue::Boolean(_) => "a boolean",
+        DeValue::Datetime(_) => "a date-time",
+        DeValue::Array(_) => "an array",
+        DeValue::Table(_) => "a table",
+    }
+}
+
+/// A TOML value as the policy rules see it.
+fn value_of<'a>(value: &'a DeValue<'a>) -> Value<'a> {
+    match value {
+        DeValue::String(text) => Value::String(text),
+        DeValue::Integer(integer) => match i64::from_str_radix(&integer.as_str().replace('_', ""), integer.radix()) {
+            Ok(n) => Value::Integer(n),
+            Err(_) => Value::Other("an integer too large"),
+        },
+        DeValue::Float(float) => Value::Float(parse_float(float.as_str())),
+        DeValue::Boolean(b) => Value::Bool(*b),
+        other => Value::Other(describe(other)),
+    }
+}
+
+fn parse_float(text: &str) -> f64 {
+    let cleaned = text.replace('_', "");
+    cleaned.parse().unwrap_or(if cleaned.contains("nan") { f64::NAN } else { f64::INFINITY })
+}
+
+fn number(value: &DeValue<'_>) -> Result<f64, String> {
+    match value_of(value) {
+        Value::Float(f) => Ok(f),
+        Value::Integer(i) => Ok(i as f64),
+        _ => Err(format!("expected a number, e.g. 0.5, found {}", describe(value))),
+    }
+}
+
+fn count(value: &DeValue<'_>) -> Result<u32, String> {
+    match value_of(value) {
+        Value::Integer(i) => {
+            u32::try_from(i).map_err(|_| format!("expected an integer from 0 to {}, found {i}", u32::MAX))
+        }
+        _ => Err(format!("expected an integer, e.g. 20, found {}", describe(value))),
+    }
+}
+
+fn duration(value: &DeValue<'_>) -> Result<std::time::Duration, String> {
+    match value {
+        DeValue::String(text) => parse_duration(text),
+        other => Err(format!("expected a duration string such as \"30s\", found {}", describe(other))),
+    }
+}

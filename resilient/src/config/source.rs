@@ -1,0 +1,142 @@
+//! The process-wide configuration: where it comes from, loading it at start-up, reloading it.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use super::{ConfigError, ConfigWarning, verify};
+use crate::{Registry, install};
+
+/// The variable naming the configuration file.
+const ENV: &str = "RESILIENT_CONFIG";
+/// The file used when the variable is not set, if it exists.
+const LOCAL_FILE: &str = "resilient.toml";
+
+/// Where the installed registry came from, so [`reload`] reads the same source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Source {
+    File(PathBuf),
+    BuiltIn,
+}
+
+static SOURCE: Mutex<Option<Source>> = Mutex::new(None);
+
+fn discover() -> Source {
+    match std::env::var_os(ENV) {
+        // Named explicitly: a missing file is an error, not a silent fallback.
+        Some(path) => Source::File(PathBuf::from(path)),
+        None if Path::new(LOCAL_FILE).is_file() => Source::File(PathBuf::from(LOCAL_FILE)),
+        None => Source::BuiltIn,
+    }
+}
+
+fn load(source: &Source) -> Result<Registry, ConfigError> {
+    match source {
+        Source::File(path) => Registry::from_path(path),
+        Source::BuiltIn => Ok(Registry::default()),
+    }
+}
+
+/// Loads the configuration, verifies every `#[retry]` call site against it, and installs it.
+///
+/// The file is `$RESILIENT_CONFIG` if set (then it must exist), else `./resilient.toml` if it
+/// exists, else the built-in defaults. Verification covers every call site linked into the
+/// program, called or not: a named policy that does not exist (an error with `strict = true`,
+/// else a warning), and a policy with an attempt timeout or a circuit breaker used where the
+/// error type cannot hold a [`Rejected`](crate::Rejected) (an error).
+///
+/// Returns the warnings, which are also logged as `WARN` events. On error nothing is installed.
+///
+/// ```no_run
+/// fn main() -> Result<(), resilient::ConfigError> {
+///     let warnings = resilient::init()?;
+///     # let _ = warnings;
+///     Ok(())
+/// }
+/// ```
+pub fn init() -> Result<Vec<ConfigWarning>, ConfigError> {
+    load_and_install(discover())
+}
+
+/// Re-reads the source [`init`] used (or, before any `init`, the one it would use), verifies it
+/// and swaps it in atomically: calls that start afterwards use it, calls in flight finish under
+/// the policy they started with. On error the current registry stays and the error is returned.
+pub fn reload() -> Result<Vec<ConfigWarning>, ConfigError> {
+    let source = lock().clone().unwrap_or_else(discover);
+    load_and_install(source)
+}
+
+fn lock() -> std::sync::MutexGuard<'static, Option<Source>> {
+    SOURCE.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn load_and_install(source: Source) -> Result<Vec<ConfigWarning>, ConfigError> {
+    let registry = load(&source)?;
+    let mut warnings = registry.warnings().to_vec();
+    warnings.extend(verify::call_sites(&registry, crate::__private::call_sites())?);
+    for warning in &warnings {
+        tracing::warn!(target: "resilient", "{warning}");
+    }
+    install(registry);
+    *lock() = Some(source);
+    Ok(warnings)
+}
+
+/// The configuration file [`init`] or [`reload`] last loaded, if any.
+#[cfg(feature = "watch")]
+fn current_file() -> Option<PathBuf> {
+    match lock().clone().unwrap_or_else(discover) {
+        Source::File(path) => Some(path),
+        Source::BuiltIn => None,
+    }
+}
+
+/// Watches the configuration file and reloads it when it changes. Dropping the handle stops it.
+#[cfg(feature = "watch")]
+#[derive(Debug)]
+pub struct Watcher {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+/// Starts a thread that checks the configuration file every `interval` and calls [`reload`]
+/// when its modification time or length changes. A file that fails to load keeps the last good
+/// registry and is reported as an `ERROR` event; the next change is tried again.
+///
+/// Polling keeps this free of platform-specific file notification, and a configuration file
+/// changes seldom: checking its metadata once a second costs nothing measurable.
+#[cfg(feature = "watch")]
+pub fn watch(interval: std::time::Duration) -> Watcher {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let stop = std::sync::Arc::new(AtomicBool::new(false));
+    let stopped = std::sync::Arc::clone(&stop);
+    let stamp = |path: &Path| std::fs::metadata(path).ok().map(|meta| (meta.modified().ok(), meta.len()));
+    let thread = std::thread::Builder::new()
+        .name("resilient-watch".to_owned())
+        .spawn(move || {
+            let mut last = current_file().and_then(|path| stamp(&path));
+            while !stopped.load(Ordering::Relaxed) {
+                std::thread::sleep(interval);
+                let Some(path) = current_file() else { continue };
+                let now = stamp(&path);
+                if now != last {
+                    last = now;
+                    match reload() {
+                        Ok(_) => tracing::info!(target: "resilient", file = %path.display(), "configuration reloaded"),
+                        Err(error) => tracing::error!(target: "resilient", file = %path.display(), "configuration not reloaded, keeping the last good one:\n{error}"),
+                    }
+                }
+            }
+        })
+        .ok();
+    Watcher { stop, thread }
+}
+
+#[cfg(feature = "watch")]
+impl Drop for Watcher {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}

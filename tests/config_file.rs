@@ -1,0 +1,285 @@
+//! The configuration file: every key, inheritance, every rule with its message and position,
+//! and files that are empty, not UTF-8, not TOML or missing.
+
+use std::time::Duration;
+
+use resilient::{Backoff, Jitter, Nested, Registry};
+
+fn load(text: &str) -> Registry {
+    Registry::from_toml_str(text).unwrap_or_else(|error| panic!("{error}"))
+}
+
+fn errors(text: &str) -> Vec<String> {
+    Registry::from_toml_str(text).unwrap_err().issues().iter().map(ToString::to_string).collect()
+}
+
+fn error(text: &str) -> String {
+    let all = errors(text);
+    assert_eq!(all.len(), 1, "{all:#?}");
+    all.into_iter().next().unwrap()
+}
+
+#[test]
+fn every_key_is_read() {
+    let registry = load(
+        r#"
+strict = true
+
+[policies.all]
+max_attempts = 7
+backoff = "incremental"
+initial_delay = "10ms"
+increment = "5ms"
+multiplier = 3.5
+jitter = "equal"
+max_delay = "1m 30s"
+max_elapsed = "5m"
+attempt_timeout = "20s"
+nested = "retry"
+
+[policies.all.circuit_breaker]
+failure_ratio = 0.25
+minimum_throughput = 50
+sampling_window = "1m"
+break_duration = "10s"
+
+[policies.all.retry_budget]
+ratio = 0.2
+min_per_second = 5
+"#,
+    );
+    assert!(registry.is_strict());
+    let policy = registry.policy("all").unwrap();
+    assert_eq!(policy.max_attempts(), Some(7));
+    assert_eq!(policy.backoff(), Backoff::Incremental);
+    assert_eq!(policy.initial_delay(), Duration::from_millis(10));
+    assert_eq!(policy.increment(), Duration::from_millis(5));
+    assert_eq!(policy.multiplier(), 3.5);
+    assert_eq!(policy.jitter(), Jitter::Equal);
+    assert_eq!(policy.max_delay(), Duration::from_secs(90));
+    assert_eq!(policy.max_elapsed(), Some(Duration::from_secs(300)));
+    assert_eq!(policy.attempt_timeout(), Some(Duration::from_secs(20)));
+    assert_eq!(policy.nested(), Nested::Retry);
+    let breaker = registry.circuit_breaker("all").unwrap();
+    assert_eq!(breaker.failure_ratio, 0.25);
+    assert_eq!(breaker.minimum_throughput, 50);
+    assert_eq!(breaker.sampling_window, Duration::from_secs(60));
+    assert_eq!(breaker.break_duration, Duration::from_secs(10));
+    let budget = registry.retry_budget("all").unwrap();
+    assert_eq!((budget.ratio, budget.min_per_second), (0.2, 5));
+}
+
+#[test]
+fn policies_inherit_builtin_then_defaults_then_their_own() {
+    let registry = load(
+        r#"
+[defaults]
+max_attempts = 4
+initial_delay = "50ms"
+
+[defaults.retry_budget]
+ratio = 0.3
+
+[policies.graph]
+max_attempts = 6
+max_elapsed = "2m"
+
+[policies.graph.retry_budget]
+min_per_second = 1
+"#,
+    );
+    let graph = registry.policy("graph").unwrap();
+    assert_eq!(graph.max_attempts(), Some(6), "its own");
+    assert_eq!(graph.initial_delay(), Duration::from_millis(50), "from [defaults]");
+    assert_eq!(graph.max_delay(), Duration::from_secs(20), "built in");
+    let budget = registry.retry_budget("graph").unwrap();
+    assert_eq!((budget.ratio, budget.min_per_second), (0.3, 1), "sub-tables inherit key by key");
+    assert_eq!(registry.defaults().max_attempts(), Some(4));
+    assert_eq!(registry.resolve("unknown").initial_delay(), Duration::from_millis(50));
+    assert!(!registry.is_strict());
+}
+
+#[test]
+fn the_designs_examples_read_as_documented() {
+    let text = "[policies.graph]\nmax_attempts = 0\n";
+    assert_eq!(
+        error(text),
+        "<string>:2:16: policies.graph.max_attempts: expected an integer >= 1, found 0; use `max_attempts = 1` to disable retries"
+    );
+    assert_eq!(
+        error("[policies.graph]\nmax_attempt = 3\n"),
+        "<string>:2:1: policies.graph: unknown key `max_attempt`, did you mean `max_attempts`?"
+    );
+    assert_eq!(
+        error("[policies.graph]\ninitial_delay = \"10 sec\"\n"),
+        "<string>:2:17: policies.graph.initial_delay: invalid duration \"10 sec\": expected a number and a unit, e.g. \"10s\""
+    );
+}
+
+#[test]
+fn every_rule_is_an_error_at_its_value() {
+    let cases = [
+        ("multiplier = 0.5", "policies.p.multiplier: expected a finite number >= 1, found 0.5"),
+        ("multiplier = nan", "policies.p.multiplier: expected a finite number >= 1, found NaN"),
+        (
+            "initial_delay = \"5s\"\nmax_delay = \"1s\"",
+            "policies.p.max_delay: `max_delay` (1s) is shorter than `initial_delay` (5s)",
+        ),
+        (
+            "backoff = \"immediate\"\nmax_attempts = 4",
+            "policies.p.backoff: `immediate` is allowed for at most one retry",
+        ),
+        (
+            "max_elapsed = \"10s\"\nattempt_timeout = \"30s\"",
+            "policies.p.attempt_timeout: `attempt_timeout` (30s) is longer than `max_elapsed` (10s)",
+        ),
+        (
+            "max_attempts = \"unbounded\"",
+            "policies.p.max_attempts: unbounded attempts without a deadline would retry forever",
+        ),
+        ("attempt_timeout = \"0s\"", "policies.p.attempt_timeout: expected a duration above zero"),
+        (
+            "backoff = \"exponental\"",
+            "policies.p.backoff: unknown backoff \"exponental\"; did you mean \"exponential\"?",
+        ),
+        ("jitter = 1", "policies.p.jitter: expected one of \"none\", \"full\", \"equal\", found the integer 1"),
+        (
+            "max_delay = [1, 2]",
+            "policies.p.max_delay: expected a duration string such as \"100ms\" or \"1m 30s\", found an array",
+        ),
+        ("max_elapsed = \"400d\"", "policies.p.max_elapsed: invalid duration \"400d\": longer than a year"),
+    ];
+    for (body, expected) in cases {
+        let message = error(&format!("[policies.p]\n{body}\n"));
+        assert!(message.contains(expected), "{body}:\n  got      {message}\n  expected {expected}");
+        assert!(message.starts_with("<string>:"), "{message}");
+    }
+}
+
+#[test]
+fn breaker_and_budget_rules_are_errors() {
+    let cases = [
+        (
+            "[p.circuit_breaker]\nfailure_ratio = 1.5",
+            "policies.p.circuit_breaker.failure_ratio: expected a number in (0, 1]",
+        ),
+        (
+            "[p.circuit_breaker]\nminimum_throughput = 0",
+            "policies.p.circuit_breaker.minimum_throughput: expected an integer >= 1",
+        ),
+        (
+            "[p.circuit_breaker]\nbreak_duration = \"0s\"",
+            "policies.p.circuit_breaker.break_duration: expected a duration above zero",
+        ),
+        (
+            "[p.circuit_breaker]\nfailure_rate = 0.5",
+            "policies.p.circuit_breaker: unknown key `failure_rate`, did you mean `failure_ratio`?",
+        ),
+        ("[p.retry_budget]\nratio = -1", "policies.p.retry_budget.ratio: expected a number in [0, 1]"),
+        (
+            "[p.retry_budget]\nmin_per_second = \"ten\"",
+            "policies.p.retry_budget.min_per_second: expected an integer, e.g. 20, found a string",
+        ),
+        (
+            "[p]\nattempt_timeout = \"30s\"\n[p.circuit_breaker]\nsampling_window = \"45s\"",
+            "policies.p.circuit_breaker.sampling_window: the sampling window (45s) is shorter than twice the attempt timeout (30s)",
+        ),
+    ];
+    for (body, expected) in cases {
+        let text = body.replace("[p", "[policies.p");
+        let message = error(&text);
+        assert!(message.contains(expected), "{body}:\n  got      {message}\n  expected {expected}");
+    }
+}
+
+#[test]
+fn unknown_keys_and_tables_suggest_the_right_one() {
+    assert_eq!(error("[polices.graph]\n"), "<string>:1:2: unknown key `polices`, did you mean `policies`?");
+    assert_eq!(error("strict = \"yes\"\n"), "<string>:1:10: strict: expected `true` or `false`, found a string");
+    assert_eq!(
+        error("[policies]\ngraph = 3\n"),
+        "<string>:2:9: policies.graph: expected a table `[policies.graph]`, found an integer"
+    );
+    assert!(
+        error("[defaults]\ncolour = \"red\"\n")
+            .starts_with("<string>:2:1: defaults: unknown key `colour`; see the policy keys")
+    );
+}
+
+#[test]
+fn every_error_of_a_file_is_reported_in_file_order() {
+    let all = errors(
+        r#"
+[defaults]
+max_attempts = 0
+
+[policies.a]
+initial_delay = "soon"
+jiter = "full"
+
+[policies.b]
+backoff = "linear"
+"#,
+    );
+    assert_eq!(all.len(), 4, "{all:#?}");
+    assert!(all[0].starts_with("<string>:3:16: defaults.max_attempts"), "{all:#?}");
+    assert!(all[1].starts_with("<string>:6:17: policies.a.initial_delay"), "{all:#?}");
+    assert!(all[2].starts_with("<string>:7:1: policies.a: unknown key `jiter`, did you mean `jitter`?"), "{all:#?}");
+    assert!(all[3].starts_with("<string>:10:11: policies.b.backoff: unknown backoff \"linear\""), "{all:#?}");
+}
+
+#[test]
+fn columns_count_characters_not_bytes() {
+    let message = error("# café ☕\n[policies.p]\nnested = \"ünder\"\n");
+    assert!(message.starts_with("<string>:3:10: policies.p.nested"), "{message}");
+}
+
+#[test]
+fn discouraged_choices_are_warnings() {
+    let registry = load("[policies.steady]\nbackoff = \"fixed\"\nmax_attempts = 10\njitter = \"none\"\n");
+    let warnings: Vec<String> = registry.warnings().iter().map(ToString::to_string).collect();
+    assert_eq!(warnings.len(), 2, "{warnings:#?}");
+    assert!(
+        warnings[0].starts_with("<string>:2:11: policies.steady.backoff: a fixed interval with many attempts"),
+        "{warnings:#?}"
+    );
+    assert!(warnings[1].starts_with("<string>:4:10: policies.steady.jitter: without jitter"), "{warnings:#?}");
+}
+
+#[test]
+fn an_empty_file_is_the_builtin_defaults() {
+    let registry = load("");
+    assert_eq!(registry.defaults(), &resilient::Policy::DEFAULT);
+    assert_eq!(registry.names().count(), 0);
+    assert!(load("# only a comment\n").warnings().is_empty());
+}
+
+#[test]
+fn a_file_that_is_not_toml_says_where() {
+    let message = error("[policies.graph\nmax_attempts = 3\n");
+    assert!(message.starts_with("<string>:1:"), "{message}");
+    assert!(message.contains("not valid TOML"), "{message}");
+}
+
+#[test]
+fn missing_and_non_utf8_files_are_errors_that_say_so() {
+    let missing = Registry::from_path("/no/such/dir/resilient.toml").unwrap_err().to_string();
+    assert!(missing.starts_with("/no/such/dir/resilient.toml: cannot read the configuration:"), "{missing}");
+    assert!(missing.contains("$RESILIENT_CONFIG"), "{missing}");
+
+    let dir = std::env::temp_dir().join(format!("resilient-config-file-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("latin1.toml");
+    std::fs::write(&path, b"[policies.caf\xe9]\n").unwrap();
+    let not_utf8 = Registry::from_path(&path).unwrap_err().to_string();
+    assert!(not_utf8.ends_with("latin1.toml:1:14: the file is not UTF-8 text; save it as UTF-8"), "{not_utf8}");
+
+    let good = dir.join("good.toml");
+    std::fs::write(&good, "[policies.graph]\nmax_attempts = 5\n").unwrap();
+    assert_eq!(Registry::from_path(&good).unwrap().policy("graph").unwrap().max_attempts(), Some(5));
+    let bad = dir.join("bad.toml");
+    std::fs::write(&bad, "[policies.graph]\nmax_attempts = 0\n").unwrap();
+    let message = Registry::from_path(&bad).unwrap_err().to_string();
+    assert!(message.starts_with(&format!("{}:2:16: ", bad.display())), "{message}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
