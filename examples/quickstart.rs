@@ -5,6 +5,8 @@
 //! with `200 OK`. The client classifies each status with `#[derive(Transient)]`, and the
 //! generated loop waits what the server asked, backs off, and succeeds on the third attempt.
 //!
+//! The policy, `http`, comes from `examples/resilient.toml`, as operations would own it.
+//!
 //! Run it with `cargo run --example quickstart`.
 
 use std::sync::Arc;
@@ -41,8 +43,9 @@ enum FetchError {
     Rejected(#[from] resilient::Rejected),
 }
 
-/// One attempt: a GET over a fresh connection. `#[retry]` makes it a whole retrying call.
-#[retry(max_attempts = 5, initial_delay = "200ms", max_delay = "5s", attempt_timeout = "2s")]
+/// One attempt: a GET over a fresh connection. `#[retry]` makes it a whole retrying call
+/// under the policy `http` of the configuration file.
+#[retry(policy = "http")]
 async fn fetch(address: &str, path: &str) -> Result<String, FetchError> {
     let mut stream = TcpStream::connect(address).await?;
     stream.write_all(format!("GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n").as_bytes()).await?;
@@ -103,6 +106,13 @@ async fn serve(listener: TcpListener, requests: Arc<AtomicU32>) {
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The retry loop reports each retry as a `WARN` event and giving up as an `ERROR`.
     tracing_subscriber::fmt().with_target(false).without_time().init();
+
+    // The named policies. A real program calls `resilient::init()`, which reads
+    // $RESILIENT_CONFIG or ./resilient.toml and checks every call site against it.
+    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/resilient.toml");
+    let registry = resilient::Registry::from_path(config)?;
+    println!("policy `http` from {config}: {:?}", registry.policy("http").expect("defined in the file"));
+    resilient::install(registry);
 
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?.to_string();

@@ -44,6 +44,33 @@
 //! [`install`]. The built-in defaults: 3 attempts, exponential backoff from 100 ms doubling
 //! each time, full jitter, waits capped at 20 s.
 //!
+//! # Configuration
+//!
+//! Named policies live in a TOML file that operations change without a rebuild:
+//! [`init`] loads `$RESILIENT_CONFIG`, else `./resilient.toml`, else the built-in defaults,
+//! verifies every `#[retry]` call site against it and installs it; [`reload`] swaps in a new
+//! version. A bad file is a [`ConfigError`] naming every problem with its `file:line:column`,
+//! key path and fix, and never replaces the registry in use.
+//!
+//! ```
+//! let registry = resilient::Registry::from_toml_str(r#"
+//!     [defaults]
+//!     max_attempts = 4
+//!
+//!     [policies.graph]
+//!     max_elapsed = "2m"
+//!     attempt_timeout = "30s"
+//! "#)?;
+//! resilient::install(registry);
+//! # Ok::<(), resilient::ConfigError>(())
+//! ```
+//!
+//! # Features
+//!
+//! | feature | adds |
+//! | --- | --- |
+//! | `watch` | `watch`: reload the configuration file when it changes (a polling thread) |
+//!
 //! # Semantics
 //!
 //! - `max_attempts` counts every call, the first included; `1` means no retry.

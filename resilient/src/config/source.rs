@@ -99,31 +99,54 @@ pub struct Watcher {
 }
 
 /// Starts a thread that checks the configuration file every `interval` and calls [`reload`]
-/// when its modification time or length changes. A file that fails to load keeps the last good
-/// registry and is reported as an `ERROR` event; the next change is tried again.
+/// when its contents change and have stayed the same for one more interval. A file that fails
+/// to load keeps the last good registry and is reported as an `ERROR` event; the next change is
+/// tried again.
 ///
-/// Polling keeps this free of platform-specific file notification, and a configuration file
-/// changes seldom: checking its metadata once a second costs nothing measurable.
+/// Polling keeps this free of platform-specific file notification. It compares contents, not
+/// modification times, whose granularity can hide a quick edit; a configuration file is small
+/// and changes seldom, so reading it once a second costs nothing measurable.
+///
+/// ```no_run
+/// resilient::init()?;
+/// let _watcher = resilient::watch(std::time::Duration::from_secs(1)); // stops when dropped
+/// # Ok::<(), resilient::ConfigError>(())
+/// ```
 #[cfg(feature = "watch")]
 pub fn watch(interval: std::time::Duration) -> Watcher {
     use std::sync::atomic::{AtomicBool, Ordering};
     let stop = std::sync::Arc::new(AtomicBool::new(false));
     let stopped = std::sync::Arc::clone(&stop);
-    let stamp = |path: &Path| std::fs::metadata(path).ok().map(|meta| (meta.modified().ok(), meta.len()));
+    let contents = |path: Option<PathBuf>| path.and_then(|path| std::fs::read(path).ok());
+    // Read before the thread starts, so that a change made right after `watch` returns is seen.
+    let mut last = contents(current_file());
+    let mut pending = None;
     let thread = std::thread::Builder::new()
         .name("resilient-watch".to_owned())
         .spawn(move || {
-            let mut last = current_file().and_then(|path| stamp(&path));
             while !stopped.load(Ordering::Relaxed) {
                 std::thread::sleep(interval);
                 let Some(path) = current_file() else { continue };
-                let now = stamp(&path);
-                if now != last {
-                    last = now;
-                    match reload() {
-                        Ok(_) => tracing::info!(target: "resilient", file = %path.display(), "configuration reloaded"),
-                        Err(error) => tracing::error!(target: "resilient", file = %path.display(), "configuration not reloaded, keeping the last good one:\n{error}"),
-                    }
+                let now = contents(Some(path.clone()));
+                if now == last {
+                    pending = None;
+                    continue;
+                }
+                // Reload only contents seen twice in a row: an editor writing the file in place
+                // may be caught half-way (an empty file would be valid, and wrong).
+                if pending.as_ref() != Some(&now) {
+                    pending = Some(now);
+                    continue;
+                }
+                last = now;
+                pending = None;
+                match reload() {
+                    Ok(_) => tracing::info!(target: "resilient", file = %path.display(), "configuration reloaded"),
+                    Err(error) => tracing::error!(
+                        target: "resilient",
+                        file = %path.display(),
+                        "configuration not reloaded, keeping the last good one:\n{error}"
+                    ),
                 }
             }
         })

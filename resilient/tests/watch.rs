@@ -1,0 +1,67 @@
+//! The `watch` feature: a changed configuration file is reloaded; a bad one is reported and the
+//! last good registry stays. Real file system, real time: the watcher polls on its own thread.
+
+#![cfg(feature = "watch")]
+
+use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
+use std::time::{Duration, Instant};
+
+use resilient::{Transient, retry};
+
+#[derive(Debug, Transient)]
+#[transient]
+struct Unavailable;
+
+#[retry(policy = "watched")]
+fn watched(calls: &AtomicU32) -> Result<(), Unavailable> {
+    calls.fetch_add(1, SeqCst);
+    Err(Unavailable)
+}
+
+fn attempts() -> u32 {
+    let calls = AtomicU32::new(0);
+    let _ = watched(&calls);
+    calls.load(SeqCst)
+}
+
+fn policy(attempts: u32) -> String {
+    format!("[policies.watched]\nmax_attempts = {attempts}\ninitial_delay = \"1ms\"\n")
+}
+
+/// Waits (up to 10 s) until the installed policy makes `expected` attempts.
+fn until_attempts(expected: u32) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if attempts() == expected {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    false
+}
+
+#[test]
+fn a_changed_file_is_reloaded_and_a_bad_one_is_not() {
+    let dir = std::env::temp_dir().join(format!("resilient-watch-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("resilient.toml");
+    std::fs::write(&path, policy(2)).unwrap();
+    // SAFETY: this binary has a single test, so no other thread reads the environment.
+    unsafe { std::env::set_var("RESILIENT_CONFIG", &path) };
+    resilient::init().unwrap();
+    assert_eq!(attempts(), 2);
+
+    let watcher = resilient::watch(Duration::from_millis(10));
+    std::fs::write(&path, policy(4)).unwrap();
+    assert!(until_attempts(4), "the change was not picked up");
+
+    // A bad file (a different length, so the change is seen even within one mtime tick).
+    std::fs::write(&path, "[policies.watched]\nmax_attempts = 0 # broken\n").unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(attempts(), 4, "a bad file keeps the last good registry");
+
+    std::fs::write(&path, policy(3)).unwrap();
+    assert!(until_attempts(3), "a fixed file is picked up again");
+    drop(watcher);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -1,0 +1,113 @@
+//! `resilient::init` and `resilient::reload`: finding the file, verifying every call site
+//! (called or not), strict mode, and keeping the last good registry when a reload fails.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
+
+use resilient::{Transient, retry};
+
+#[derive(Debug, thiserror::Error, Transient)]
+enum WithHome {
+    #[error("unavailable")]
+    #[transient]
+    Unavailable,
+    #[error(transparent)]
+    #[transient(delegate)]
+    Rejected(#[from] resilient::Rejected),
+}
+
+#[derive(Debug, Transient)]
+#[transient]
+struct WithoutHome;
+
+/// Counts its attempts: how the test sees which policy is installed.
+#[retry(policy = "graph")]
+fn graph(calls: &AtomicU32) -> Result<(), WithHome> {
+    calls.fetch_add(1, SeqCst);
+    Err(WithHome::Unavailable)
+}
+
+/// Never called: `init` must still see it.
+#[retry(policy = "mail")]
+fn send_mail() -> Result<(), WithoutHome> {
+    Ok(())
+}
+
+fn attempts() -> u32 {
+    let calls = AtomicU32::new(0);
+    assert!(graph(&calls).is_err());
+    calls.load(SeqCst)
+}
+
+struct Config {
+    path: PathBuf,
+}
+
+impl Config {
+    fn new() -> Self {
+        let dir = std::env::temp_dir().join(format!("resilient-config-init-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        Config { path: dir.join("resilient.toml") }
+    }
+
+    fn write(&self, text: &str) {
+        std::fs::write(&self.path, text).unwrap();
+    }
+}
+
+const FAST: &str = "initial_delay = \"1ms\"\nbackoff = \"exponential\"";
+
+/// One test: the environment and the installed registry are process-wide.
+#[test]
+fn init_and_reload_verify_call_sites_and_keep_the_last_good_registry() {
+    let config = Config::new();
+    // SAFETY: this binary has a single test, so no other thread reads the environment.
+    unsafe { std::env::set_var("RESILIENT_CONFIG", &config.path) };
+
+    // A missing file named by the variable is an error, and nothing is installed.
+    let missing = resilient::init().unwrap_err().to_string();
+    assert!(missing.contains("cannot read the configuration"), "{missing}");
+    assert_eq!(attempts(), 3, "built-in defaults");
+
+    // `mail` is missing: a warning naming the call site that was never called.
+    config.write(&format!("[policies.graph]\nmax_attempts = 2\n{FAST}\n"));
+    let warnings = resilient::init().unwrap();
+    assert_eq!(warnings.len(), 1, "{warnings:#?}");
+    let warning = warnings[0].to_string();
+    assert!(warning.contains("config_init.rs:"), "{warning}");
+    assert!(
+        warning.contains(
+            "config_init::send_mail: `#[retry(policy = \"mail\")]` names a policy the configuration does not define"
+        ),
+        "{warning}"
+    );
+    assert_eq!(attempts(), 2);
+
+    // Strict: the same is an error.
+    config.write(&format!("strict = true\n[policies.graph]\nmax_attempts = 5\n{FAST}\n"));
+    let strict = resilient::reload().unwrap_err().to_string();
+    assert!(strict.contains("config_init::send_mail"), "{strict}");
+    assert_eq!(attempts(), 2, "a failed reload keeps the last good registry");
+
+    // An attempt timeout needs an error type that can hold `Rejected`: `send_mail`'s cannot.
+    config.write(&format!("[policies.graph]\nmax_attempts = 4\n{FAST}\n[policies.mail]\nattempt_timeout = \"5s\"\n"));
+    let no_home = resilient::reload().unwrap_err().to_string();
+    assert!(
+        no_home.contains("config_init::send_mail: policy `mail` has an attempt timeout, but the function's error type cannot hold a `resilient::Rejected`"),
+        "{no_home}"
+    );
+    // `graph`'s error type can: a breaker on it is fine.
+    config.write(&format!(
+        "[policies.graph]\nmax_attempts = 4\n{FAST}\n[policies.graph.circuit_breaker]\n[policies.mail]\n"
+    ));
+    assert_eq!(resilient::reload().unwrap(), vec![]);
+    assert_eq!(attempts(), 4);
+
+    // A bad file: the error, with its position; the registry stays.
+    config.write("[policies.graph]\nmax_attempts = 0\n");
+    let bad = resilient::reload().unwrap_err().to_string();
+    assert!(bad.ends_with("resilient.toml:2:16: policies.graph.max_attempts: expected an integer >= 1, found 0; use `max_attempts = 1` to disable retries"), "{bad}");
+    assert_eq!(attempts(), 4);
+
+    std::fs::remove_dir_all(config.path.parent().unwrap()).unwrap();
+}

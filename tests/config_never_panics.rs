@@ -1,0 +1,82 @@
+//! Property tests: whatever text or TOML values the loader is fed, it returns a registry or an
+//! error, and never panics.
+
+use proptest::prelude::*;
+use resilient::Registry;
+
+const KEYS: [&str; 14] = [
+    "max_attempts",
+    "backoff",
+    "initial_delay",
+    "increment",
+    "multiplier",
+    "jitter",
+    "max_delay",
+    "max_elapsed",
+    "attempt_timeout",
+    "nested",
+    "failure_ratio",
+    "ratio",
+    "min_per_second",
+    "sampling_window",
+];
+
+/// A TOML value of any type, biased towards what the keys expect.
+fn value() -> impl Strategy<Value = String> {
+    prop_oneof![
+        any::<i64>().prop_map(|n| n.to_string()),
+        any::<f64>().prop_map(|f| if f.is_finite() { format!("{f:?}") } else { "nan".to_owned() }),
+        Just("inf".to_owned()),
+        Just("-inf".to_owned()),
+        any::<bool>().prop_map(|b| b.to_string()),
+        "[0-9]{1,25}(ns|us|ms|s|m|h|d| sec|)".prop_map(|s| format!("{s:?}")),
+        "(immediate|fixed|incremental|exponential|decorrelated|none|full|equal|single|retry|unbounded|[a-z]{0,8})"
+            .prop_map(|s| format!("{s:?}")),
+        any::<String>().prop_map(|s| format!("{s:?}")),
+        Just("[1, \"2s\"]".to_owned()),
+        Just("{ a = 1 }".to_owned()),
+        Just("1979-05-27T07:32:00Z".to_owned()),
+    ]
+}
+
+fn table() -> impl Strategy<Value = String> {
+    let header = prop_oneof![
+        Just("[defaults]".to_owned()),
+        "[a-z]{1,6}".prop_map(|name| format!("[policies.{name}]")),
+        "[a-z]{1,6}".prop_map(|name| format!("[policies.{name}.circuit_breaker]")),
+        "[a-z]{1,6}".prop_map(|name| format!("[policies.{name}.retry_budget]")),
+        Just("[defaults.retry_budget]".to_owned()),
+    ];
+    let line = (prop::sample::select(KEYS.to_vec()), value()).prop_map(|(key, value)| format!("{key} = {value}"));
+    (header, prop::collection::vec(line, 0..8)).prop_map(|(header, lines)| format!("{header}\n{}\n", lines.join("\n")))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_text_never_panics(text in any::<String>()) {
+        let _ = Registry::from_toml_str(&text);
+    }
+
+    #[test]
+    fn arbitrary_values_never_panic(strict in any::<Option<bool>>(), tables in prop::collection::vec(table(), 0..6)) {
+        let mut text = strict.map(|s| format!("strict = {s}\n")).unwrap_or_default();
+        text.push_str(&tables.concat());
+        match Registry::from_toml_str(&text) {
+            Ok(registry) => {
+                // A registry that loads has valid policies only.
+                for name in registry.names() {
+                    prop_assert!(registry.policy(name).unwrap().to_builder().build().is_ok());
+                }
+            }
+            Err(error) => {
+                // Every problem has a position and says something.
+                for issue in error.issues() {
+                    prop_assert!(issue.line_column().is_some(), "{}", issue);
+                    prop_assert!(!issue.message().is_empty());
+                }
+            }
+        }
+    }
+}
