@@ -36,3 +36,97 @@ impl RetryBudgetSettings {
         }
     }
 }
+
+/// The most tokens the bucket holds, so that a long healthy period cannot bank an unbounded
+/// burst of retries for the next outage.
+fn capacity(settings: &RetryBudgetSettings) -> f64 {
+    (100.0 * settings.ratio).max(10.0)
+}
+
+/// The token bucket of one policy's retry budget.
+///
+/// First attempts deposit on the happy path into a sharded counter (no shared write); the
+/// failure path harvests those deposits into the balance when it asks for a retry.
+#[derive(Debug)]
+pub(crate) struct Budget {
+    pub(crate) settings: RetryBudgetSettings,
+    /// First attempts, counted by every call.
+    pub(crate) deposits: crate::counters::Sharded,
+    state: std::sync::Mutex<BudgetState>,
+}
+
+#[derive(Debug, Default)]
+struct BudgetState {
+    balance: f64,
+    harvested: u64,
+    /// The second (in ns / 1e9 on the caller's clock) the reserve was last used in, and how
+    /// many retries it has allowed in it.
+    reserve_second: u64,
+    reserve_used: u32,
+}
+
+impl Budget {
+    pub(crate) fn new(settings: RetryBudgetSettings) -> Self {
+        Budget {
+            settings,
+            deposits: crate::counters::Sharded::new(),
+            state: std::sync::Mutex::new(BudgetState::default()),
+        }
+    }
+
+    /// Takes a token for one retry at `now` (ns), or says the budget is spent.
+    pub(crate) fn try_withdraw(&self, now: u64) -> bool {
+        let mut state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let deposits = self.deposits.sum();
+        let fresh = deposits.saturating_sub(state.harvested);
+        state.harvested = deposits;
+        state.balance = (state.balance + fresh as f64 * self.settings.ratio).min(capacity(&self.settings));
+        if state.balance >= 1.0 {
+            state.balance -= 1.0;
+            return true;
+        }
+        let second = now / 1_000_000_000;
+        if state.reserve_second != second {
+            state.reserve_second = second;
+            state.reserve_used = 0;
+        }
+        if state.reserve_used < self.settings.min_per_second {
+            state.reserve_used += 1;
+            return true;
+        }
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn budget(ratio: f64, min_per_second: u32) -> Budget {
+        Budget::new(RetryBudgetSettings { ratio, min_per_second })
+    }
+
+    #[test]
+    fn each_first_attempt_buys_a_share_of_a_retry() {
+        let b = budget(0.1, 0);
+        assert!(!b.try_withdraw(0), "an empty budget refuses");
+        (0..100).for_each(|_| b.deposits.increment());
+        let granted = (0..20).filter(|_| b.try_withdraw(0)).count();
+        assert_eq!(granted, 10, "100 first attempts at a ratio of 0.1 buy 10 retries");
+    }
+
+    #[test]
+    fn the_reserve_allows_min_per_second_in_each_second() {
+        let b = budget(0.1, 3);
+        assert_eq!((0..10).filter(|_| b.try_withdraw(5_000_000_000)).count(), 3);
+        assert_eq!((0..10).filter(|_| b.try_withdraw(5_900_000_000)).count(), 0, "same second");
+        assert_eq!((0..10).filter(|_| b.try_withdraw(6_000_000_000)).count(), 3, "next second");
+    }
+
+    #[test]
+    fn a_long_healthy_period_banks_at_most_the_capacity() {
+        let b = budget(0.1, 0);
+        (0..1_000_000).for_each(|_| b.deposits.increment());
+        assert_eq!((0..100).filter(|_| b.try_withdraw(0)).count(), 10);
+    }
+}

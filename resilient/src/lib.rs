@@ -99,9 +99,11 @@ mod breaker;
 mod budget;
 mod classify;
 mod config;
+mod counters;
 mod registry;
 mod rejected;
 mod run;
+mod state;
 mod telemetry;
 
 #[doc(hidden)]
@@ -114,6 +116,7 @@ pub use classify::{Classification, Transient};
 pub use config::{ConfigError, ConfigIssue, ConfigWarning, init, reload};
 #[cfg(feature = "watch")]
 pub use config::{Watcher, watch};
+pub use counters::{BreakerState, BreakerStats, OperationStats, Stats};
 pub use registry::{Registry, RegistryBuilder, install};
 pub use rejected::Rejected;
 pub use resilient_macros::{Transient, retry};

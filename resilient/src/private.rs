@@ -146,6 +146,8 @@ pub fn take_or_clone<T: RetryArgument>(slot: &mut Option<T>, last: bool) -> T {
 /// one of them, called or not.
 #[derive(Debug)]
 pub struct CallSiteRecord {
+    /// The call site itself, for its counters.
+    pub site: &'static CallSite,
     /// The policy name; `None` for an inline policy.
     pub policy: Option<&'static str>,
     /// The inline policy's `attempt_timeout` (for the rejection check), if inline.

@@ -5,6 +5,8 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 
 use crate::config::ConfigWarning;
+use crate::counters::SiteCounters;
+use crate::state::PolicyState;
 use crate::{CircuitBreakerSettings, Policy, RetryBudgetSettings};
 
 /// Named retry policies, with their circuit breakers and retry budgets: what
@@ -71,6 +73,24 @@ impl Registry {
     /// The retry budget settings of the policy `name`, if it has a budget.
     pub fn retry_budget(&self, name: &str) -> Option<&RetryBudgetSettings> {
         self.policies.get(name).unwrap_or(&self.defaults).retry_budget.as_ref()
+    }
+
+    /// A snapshot of the counters of every `#[retry]` function in the program and of every
+    /// circuit breaker, since the process started (counters are process-wide: they survive
+    /// reloads).
+    ///
+    /// ```
+    /// let stats = resilient::Registry::default().stats();
+    /// for operation in &stats.operations {
+    ///     println!("{} ({}): {} calls, {} retries", operation.operation, operation.policy, operation.calls, operation.retries);
+    /// }
+    /// ```
+    pub fn stats(&self) -> crate::Stats {
+        let mut operations: Vec<crate::OperationStats> = crate::__private::call_sites()
+            .map(|record| record.site.counters.snapshot(record.site.policy_name(), record.site.operation()))
+            .collect();
+        operations.sort_by(|a, b| (a.policy, a.operation).cmp(&(b.policy, b.operation)));
+        crate::Stats { operations, breakers: crate::state::breakers() }
     }
 
     /// The names of every registered policy, sorted.
@@ -150,6 +170,8 @@ impl RegistryBuilder {
 #[derive(Debug)]
 pub struct PolicyEntry {
     pub(crate) policy: Policy,
+    /// The name's breaker and budget, if it has either.
+    pub(crate) shared: Option<&'static PolicyState>,
     /// The registry generation this entry belongs to; a cached entry is current while it
     /// equals [`GENERATION`].
     generation: u64,
@@ -158,7 +180,7 @@ pub struct PolicyEntry {
 impl PolicyEntry {
     /// An entry for a policy written inline in `#[retry(...)]`: it never goes stale.
     pub const fn inline(policy: Policy) -> Self {
-        PolicyEntry { policy, generation: u64::MAX }
+        PolicyEntry { policy, shared: None, generation: u64::MAX }
     }
 }
 
@@ -173,7 +195,7 @@ struct Installed {
     warned: Mutex<HashSet<String>>,
 }
 
-static BUILTIN_DEFAULTS: PolicyEntry = PolicyEntry { policy: Policy::DEFAULT, generation: 0 };
+static BUILTIN_DEFAULTS: PolicyEntry = PolicyEntry { policy: Policy::DEFAULT, shared: None, generation: 0 };
 static CURRENT: AtomicPtr<Installed> = AtomicPtr::new(std::ptr::null_mut());
 /// Bumped by every install; 0 means nothing was installed and the built-in defaults apply.
 static GENERATION: AtomicU64 = AtomicU64::new(0);
@@ -185,11 +207,22 @@ static INSTALLING: Mutex<()> = Mutex::new(());
 pub fn install(registry: Registry) {
     let _one_at_a_time = INSTALLING.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let generation = GENERATION.load(Ordering::Relaxed) + 1;
-    let entry = |policy: Policy| &*Box::leak(Box::new(PolicyEntry { policy, generation }));
+    let entry = |name: &str, named: NamedPolicy| {
+        let shared = crate::state::for_policy(name, named.circuit_breaker.as_ref(), named.retry_budget.as_ref());
+        &*Box::leak(Box::new(PolicyEntry { policy: named.policy, shared, generation }))
+    };
     let installed = Installed {
         generation,
-        defaults: entry(registry.defaults.policy),
-        by_name: registry.policies.into_iter().map(|(name, named)| (name, entry(named.policy))).collect(),
+        // Names without a policy of their own share the defaults' breaker and budget.
+        defaults: entry("[defaults]", registry.defaults),
+        by_name: registry
+            .policies
+            .into_iter()
+            .map(|(name, named)| {
+                let entry = entry(&name, named);
+                (name, entry)
+            })
+            .collect(),
         warned: Mutex::new(HashSet::new()),
     };
     CURRENT.store(Box::leak(Box::new(installed)), Ordering::Release);
@@ -213,6 +246,7 @@ pub struct CallSite {
     operation: &'static str,
     cache: AtomicPtr<PolicyEntry>,
     pub(crate) reported_no_home: std::sync::atomic::AtomicBool,
+    pub(crate) counters: SiteCounters,
 }
 
 impl CallSite {
@@ -232,6 +266,7 @@ impl CallSite {
             operation,
             cache: AtomicPtr::new(std::ptr::null_mut()),
             reported_no_home: std::sync::atomic::AtomicBool::new(false),
+            counters: SiteCounters::new(),
         }
     }
 

@@ -23,6 +23,8 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use crate::backoff;
+use crate::breaker::Admission;
+use crate::counters::SiteCounters;
 use crate::registry::{CallSite, PolicyEntry};
 use crate::telemetry::{self, ErrorText, GiveUp};
 use crate::{Classification, Nested, Rejected, Transient};
@@ -36,6 +38,8 @@ pub trait Clock {
     fn now() -> Self::Instant;
     /// Time since `start`.
     fn since(start: Self::Instant) -> Duration;
+    /// The same instant on the standard clock.
+    fn to_std(instant: Self::Instant) -> std::time::Instant;
 }
 
 /// tokio's clock, for `async fn`.
@@ -50,6 +54,9 @@ impl Clock for TokioClock {
     fn since(start: Self::Instant) -> Duration {
         start.elapsed()
     }
+    fn to_std(instant: Self::Instant) -> std::time::Instant {
+        instant.into_std()
+    }
 }
 
 /// The system clock, for plain `fn`.
@@ -63,6 +70,9 @@ impl Clock for StdClock {
     }
     fn since(start: Self::Instant) -> Duration {
         start.elapsed()
+    }
+    fn to_std(instant: Self::Instant) -> std::time::Instant {
+        instant
     }
 }
 
@@ -106,6 +116,20 @@ pub enum AttemptOutcome<R> {
     Finished(R),
     /// The attempt ran out of time and was cancelled.
     TimedOut,
+    /// The circuit breaker refused the call: the body was not run.
+    Rejected,
+}
+
+/// Flags of a [`Call`], in one byte.
+mod flag {
+    /// Made inside another retrying call's attempt: one attempt only.
+    pub const NESTED: u8 = 1;
+    /// This call holds the probe of a half-open circuit breaker.
+    pub const PROBE: u8 = 2;
+    /// The circuit breaker refused this call.
+    pub const REJECTED: u8 = 4;
+    /// The running attempt has a time limit, on the call's timer.
+    pub const TIMED: u8 = 8;
 }
 
 /// The state of one call of an annotated function, across its attempts. Kept to 24 bytes: it
@@ -116,8 +140,7 @@ pub struct Call<C: Clock> {
     entry: &'static PolicyEntry,
     /// Attempts started so far.
     attempts: u32,
-    /// Made inside another retrying call's attempt: one attempt only.
-    nested: bool,
+    flags: u8,
     /// The clock state, boxed: created at the first failure, or at the start for a policy with
     /// a deadline or an attempt timeout. A policy with neither reads no clock and allocates
     /// nothing when the first attempt succeeds.
@@ -130,7 +153,8 @@ struct Clocked<C: Clock> {
     start: C::Instant,
     /// The previous delay, for decorrelated jitter.
     previous_delay: Duration,
-    /// The limit of the running attempt, for [`Rejected::AttemptTimedOut`].
+    /// The limit of the running attempt (for [`Rejected::AttemptTimedOut`]), or the time left
+    /// until the breaker's next probe (for [`Rejected::CircuitOpen`]).
     limit: Duration,
     /// One timer for the attempt timeouts and the waits, which never overlap; reset each time.
     timer: Option<tokio::time::Sleep>,
@@ -152,6 +176,11 @@ impl<C: Clock> Clocked<C> {
         })
     }
 
+    fn set_limit(self: Pin<&mut Self>, limit: Duration) {
+        // SAFETY: `limit` is not structurally pinned.
+        unsafe { self.get_unchecked_mut().limit = limit };
+    }
+
     /// The timer, set to go off after `delay`.
     fn timer(self: Pin<&mut Self>, delay: Duration) -> Pin<&mut tokio::time::Sleep> {
         // SAFETY: `timer` is structurally pinned: it is never moved out of the pinned box, only
@@ -162,6 +191,12 @@ impl<C: Clock> Clocked<C> {
             None => timer.set(Some(tokio::time::sleep(delay))),
         }
         timer.as_pin_mut().expect("set just above")
+    }
+
+    /// The timer as last set.
+    fn running_timer(self: Pin<&mut Self>) -> Option<Pin<&mut tokio::time::Sleep>> {
+        // SAFETY: as in `timer`.
+        unsafe { self.map_unchecked_mut(|clocked| &mut clocked.timer) }.as_pin_mut()
     }
 }
 
@@ -174,13 +209,20 @@ impl<C: Clock> Call<C> {
         let nested = policy.nested() == Nested::Single && DEPTH.with(Cell::get) > 0;
         let timed = policy.attempt_timeout().is_some() || policy.max_elapsed().is_some();
         let clocked = if timed { Some(Clocked::start(policy)) } else { None };
-        Call { entry, attempts: 0, nested, clocked }
+        if let Some(budget) = entry.shared.and_then(|shared| shared.budget.as_ref()) {
+            budget.deposits.increment();
+        }
+        Call { entry, attempts: 0, flags: if nested { flag::NESTED } else { 0 }, clocked }
+    }
+
+    fn has(&self, flag: u8) -> bool {
+        self.flags & flag != 0
     }
 
     /// This call's limit: 1 when nested, `u32::MAX` when unbounded.
     #[inline]
     fn max_attempts(&self) -> u32 {
-        if self.nested { 1 } else { self.entry.policy.max_attempts().unwrap_or(u32::MAX) }
+        if self.has(flag::NESTED) { 1 } else { self.entry.policy.max_attempts().unwrap_or(u32::MAX) }
     }
 
     /// Whether the next attempt is the last this call can make: owned arguments are moved
@@ -190,32 +232,69 @@ impl<C: Clock> Call<C> {
         self.attempts + 1 >= self.max_attempts()
     }
 
+    /// Counts an attempt and asks the circuit breaker (before the first attempt only: a call
+    /// that is retrying checks the breaker before each wait instead). Returns whether the
+    /// attempt may run. A refusal needs an error type that can hold a [`Rejected`]; without
+    /// one the breaker cannot refuse, and that is logged once.
+    #[inline]
+    fn admit(&mut self, site: &'static CallSite, holds_rejection: bool) -> bool {
+        site.counters.attempts.increment();
+        self.attempts += 1;
+        let Some(shared) = self.entry.shared else { return true };
+        let Some(breaker) = &shared.breaker else { return true };
+        if self.attempts > 1 || breaker.is_closed() {
+            return true;
+        }
+        match breaker.admit(|| shared.now::<C>()) {
+            Admission::Admitted => true,
+            Admission::Probe => {
+                self.flags |= flag::PROBE;
+                true
+            }
+            Admission::Rejected(retry_in) if holds_rejection || report_no_home(site) => {
+                self.flags |= flag::REJECTED;
+                let policy = &self.entry.policy;
+                self.clocked.get_or_insert_with(|| Clocked::start(policy)).as_mut().set_limit(retry_in);
+                false
+            }
+            Admission::Rejected(_) => true,
+        }
+    }
+
     /// Runs one attempt of an async body, within the attempt timeout if there is one.
     /// `holds_rejection` says whether the function's error type can hold a [`Rejected`];
     /// without it, no timeout can be reported, so none is applied (and that is logged once).
     #[inline]
-    pub fn attempt<F: Future>(&mut self, site: &'static CallSite, holds_rejection: bool, body: F) -> Attempt<'_, F> {
-        self.attempts += 1;
-        let timer = match (self.entry.policy.attempt_timeout(), self.clocked.as_mut()) {
-            (Some(timeout), Some(clocked)) if holds_rejection || report_no_home(site) => {
-                let limit = match self.entry.policy.max_elapsed() {
-                    Some(deadline) => timeout.min(deadline.saturating_sub(C::since(clocked.start))),
-                    None => timeout,
-                };
-                // SAFETY: `limit` is not structurally pinned.
-                unsafe { clocked.as_mut().get_unchecked_mut().limit = limit };
-                Some(clocked.as_mut().timer(limit))
+    pub fn attempt<F: Future>(&mut self, site: &'static CallSite, holds_rejection: bool, body: F) -> Attempt<'_, F, C> {
+        self.flags &= !flag::TIMED;
+        if self.admit(site, holds_rejection) {
+            if let (Some(timeout), Some(clocked)) = (self.entry.policy.attempt_timeout(), self.clocked.as_mut()) {
+                if holds_rejection || report_no_home(site) {
+                    let limit = match self.entry.policy.max_elapsed() {
+                        Some(deadline) => timeout.min(deadline.saturating_sub(C::since(clocked.start))),
+                        None => timeout,
+                    };
+                    clocked.as_mut().set_limit(limit);
+                    clocked.as_mut().timer(limit);
+                    self.flags |= flag::TIMED;
+                }
             }
-            _ => None,
-        };
-        Attempt { body, timer }
+        }
+        Attempt { body, call: self }
     }
 
     /// Runs one attempt of a blocking body. Blocking attempts have no timeout: a running
     /// function cannot be cancelled from outside.
     #[inline]
-    pub fn attempt_blocking<R>(&mut self, body: impl FnOnce() -> R) -> AttemptOutcome<R> {
-        self.attempts += 1;
+    pub fn attempt_blocking<R>(
+        &mut self,
+        site: &'static CallSite,
+        holds_rejection: bool,
+        body: impl FnOnce() -> R,
+    ) -> AttemptOutcome<R> {
+        if !self.admit(site, holds_rejection) {
+            return AttemptOutcome::Rejected;
+        }
         let _inside = InsideAttempt::enter();
         AttemptOutcome::Finished(body())
     }
@@ -232,17 +311,49 @@ impl<C: Clock> Call<C> {
         home: Option<fn(Rejected) -> E>,
         display: fn(&E, &mut fmt::Formatter<'_>) -> fmt::Result,
     ) -> Step<Result<T, E>> {
+        let rejection = |limit| match home {
+            Some(home) => home(limit),
+            None => unreachable!("attempts are timed or refused only when the error type can hold a rejection"),
+        };
         let error = match outcome {
-            AttemptOutcome::Finished(Ok(value)) => return Step::Done(Ok(value)),
+            AttemptOutcome::Finished(Ok(value)) => {
+                if self.entry.shared.is_some() || self.attempts > 1 {
+                    self.succeeded(site);
+                }
+                return Step::Done(Ok(value));
+            }
             AttemptOutcome::Finished(Err(error)) => error,
-            AttemptOutcome::TimedOut => match (home, &self.clocked) {
-                (Some(home), Some(clocked)) => home(Rejected::AttemptTimedOut { timeout: clocked.limit }),
-                _ => unreachable!("attempts are timed only when the error type can hold a rejection"),
-            },
+            AttemptOutcome::TimedOut => rejection(Rejected::AttemptTimedOut { timeout: self.limit() }),
+            AttemptOutcome::Rejected => {
+                SiteCounters::bump(&site.counters.rejections);
+                SiteCounters::bump(&site.counters.failed_calls);
+                return Step::Done(Err(rejection(Rejected::CircuitOpen {
+                    policy: site.policy_name(),
+                    retry_in: self.limit(),
+                })));
+            }
         };
         match self.after_failure(site, error.classify(), &ErrorText(&error, display)) {
             Some(delay) => Step::Wait(delay),
             None => Step::Done(Err(error)),
+        }
+    }
+
+    fn limit(&self) -> Duration {
+        self.clocked.as_ref().map_or(Duration::ZERO, |clocked| clocked.limit)
+    }
+
+    /// A successful attempt of a policy with shared state, or after retries: out of line.
+    #[inline(never)]
+    fn succeeded(&mut self, site: &CallSite) {
+        if let Some(shared) = self.entry.shared {
+            if let Some(breaker) = &shared.breaker {
+                breaker.on_pass(shared.now::<C>(), self.has(flag::PROBE));
+            }
+            self.flags &= !flag::PROBE;
+        }
+        if let (true, Some(clocked)) = (self.attempts > 1, &self.clocked) {
+            site.counters.retried_call_took(C::since(clocked.start));
         }
     }
 
@@ -256,10 +367,31 @@ impl<C: Clock> Call<C> {
         error: &dyn fmt::Display,
     ) -> Option<Duration> {
         let policy = &self.entry.policy;
-        let (attempts, max_attempts, nested) = (self.attempts, self.max_attempts(), self.nested);
+        let (attempts, max_attempts, nested) = (self.attempts, self.max_attempts(), self.has(flag::NESTED));
         let clocked = self.clocked.get_or_insert_with(|| Clocked::start(policy));
         let start = clocked.start;
+        let shared = self.entry.shared;
+        let breaker = shared.and_then(|shared| shared.breaker.as_ref().map(|breaker| (shared, breaker)));
+        if let Some((shared, breaker)) = breaker {
+            let probe = self.flags & flag::PROBE != 0;
+            match classification {
+                Classification::Permanent => breaker.on_pass(shared.now::<C>(), probe),
+                _ => breaker.on_failure(shared.now::<C>(), probe, site.policy_name()),
+            }
+            self.flags &= !flag::PROBE;
+        }
         let give_up = |reason| {
+            let counters = &site.counters;
+            SiteCounters::bump(&counters.failed_calls);
+            if reason != GiveUp::Permanent {
+                SiteCounters::bump(&counters.give_ups);
+            }
+            if reason == GiveUp::RetryBudget {
+                SiteCounters::bump(&counters.budget_refusals);
+            }
+            if attempts > 1 {
+                counters.retried_call_took(C::since(start));
+            }
             // A nested call's error is its caller's to retry or report; a permanent error on
             // the first attempt is the caller's mistake, not a fault we gave up on.
             if !nested && (attempts > 1 || reason != GiveUp::Permanent) {
@@ -288,6 +420,22 @@ impl<C: Clock> Call<C> {
                 return give_up(GiveUp::Deadline);
             }
         }
+        if let Some((_, breaker)) = breaker {
+            // The service is failing for everyone: stop retrying it.
+            if !breaker.is_closed() {
+                return give_up(GiveUp::CircuitOpen);
+            }
+        }
+        if let Some((shared, budget)) = shared.and_then(|shared| shared.budget.as_ref().map(|budget| (shared, budget)))
+        {
+            if !budget.try_withdraw(shared.now::<C>()) {
+                return give_up(GiveUp::RetryBudget);
+            }
+        }
+        SiteCounters::bump(&site.counters.retries);
+        if retry_after.is_some() {
+            SiteCounters::bump(&site.counters.throttled_retries);
+        }
         let reported_max = policy.max_attempts().unwrap_or(0);
         telemetry::retrying(site, attempts, reported_max, delay, retry_after.is_some(), error);
         Some(delay)
@@ -306,6 +454,17 @@ impl<C: Clock> Call<C> {
     }
 }
 
+impl<C: Clock> Drop for Call<C> {
+    fn drop(&mut self) {
+        // A probe whose call was cancelled has no outcome: let another call probe.
+        if self.has(flag::PROBE) {
+            if let Some(breaker) = self.entry.shared.and_then(|shared| shared.breaker.as_ref()) {
+                breaker.release_probe();
+            }
+        }
+    }
+}
+
 #[cold]
 fn report_no_home(site: &CallSite) -> bool {
     if !site.reported_no_home.swap(true, Ordering::Relaxed) {
@@ -315,20 +474,24 @@ fn report_no_home(site: &CallSite) -> bool {
 }
 
 /// One attempt of an async body: polls it with [`DEPTH`] raised and races it against the
-/// attempt's time limit. Dropping it drops the body: nothing runs after a cancellation.
+/// attempt's time limit. Dropping it drops the body: nothing runs after a cancellation. A call
+/// the breaker refused resolves at once, without polling the body.
 #[derive(Debug)]
-pub struct Attempt<'a, F> {
+pub struct Attempt<'a, F, C: Clock> {
     body: F,
-    timer: Option<Pin<&'a mut tokio::time::Sleep>>,
+    call: &'a mut Call<C>,
 }
 
-impl<F: Future> Future for Attempt<'_, F> {
+impl<F: Future, C: Clock> Future for Attempt<'_, F, C> {
     type Output = AttemptOutcome<F::Output>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         // SAFETY: `body` is structurally pinned: it is never moved out of `self`, and
-        // `Attempt` implements neither `Unpin` by hand nor `Drop`. `timer` is pinned already.
+        // `Attempt` implements neither `Unpin` by hand nor `Drop`. `call` is a plain reference.
         let this = unsafe { self.get_unchecked_mut() };
+        if this.call.has(flag::REJECTED) {
+            return Poll::Ready(AttemptOutcome::Rejected);
+        }
         let body = unsafe { Pin::new_unchecked(&mut this.body) };
         let polled = {
             let _inside = InsideAttempt::enter();
@@ -337,8 +500,11 @@ impl<F: Future> Future for Attempt<'_, F> {
         if let Poll::Ready(output) = polled {
             return Poll::Ready(AttemptOutcome::Finished(output));
         }
-        match &mut this.timer {
-            Some(timer) => timer.as_mut().poll(cx).map(|()| AttemptOutcome::TimedOut),
+        if !this.call.has(flag::TIMED) {
+            return Poll::Pending;
+        }
+        match this.call.clocked.as_mut().and_then(|clocked| clocked.as_mut().running_timer()) {
+            Some(timer) => timer.poll(cx).map(|()| AttemptOutcome::TimedOut),
             None => Poll::Pending,
         }
     }
@@ -637,7 +803,7 @@ mod tests {
     fn call_blocking<T>(site: &'static CallSite, mut body: impl FnMut() -> Result<T, Error>) -> Result<T, Error> {
         let mut call = Call::<StdClock>::begin(site);
         loop {
-            let outcome = call.attempt_blocking(&mut body);
+            let outcome = call.attempt_blocking(site, true, &mut body);
             match call.after(site, outcome, Some(Error::from), |e, f| write!(f, "{e:?}")) {
                 Step::Done(result) => return result,
                 Step::Wait(delay) => call.wait_blocking(delay),

@@ -14,6 +14,10 @@ pub(crate) enum GiveUp {
     Deadline,
     /// A retry was followed by an error that retrying cannot fix.
     Permanent,
+    /// The policy's circuit breaker opened while the call was retrying.
+    CircuitOpen,
+    /// The policy's retry budget is spent.
+    RetryBudget,
 }
 
 impl GiveUp {
@@ -22,6 +26,8 @@ impl GiveUp {
             GiveUp::AttemptsExhausted => "attempts exhausted",
             GiveUp::Deadline => "deadline",
             GiveUp::Permanent => "permanent error",
+            GiveUp::CircuitOpen => "circuit breaker open",
+            GiveUp::RetryBudget => "retry budget spent",
         }
     }
 }

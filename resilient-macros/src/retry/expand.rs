@@ -80,7 +80,7 @@ pub fn expand(plan: Plan, mut function: ItemFn) -> TokenStream {
     } else {
         (
             quote!(#private::StdClock),
-            quote!(__resilient_call.attempt_blocking(|| -> #ret #body)),
+            quote!(__resilient_call.attempt_blocking(#site, #holds_rejection, || -> #ret #body)),
             quote!(__resilient_call.wait_blocking(__resilient_delay)),
         )
     };
@@ -158,6 +158,7 @@ fn site_statics(plan: &Plan, function: &ItemFn) -> TokenStream {
         #site
         #private::inventory::submit! {
             #private::CallSiteRecord {
+                site: &__RESILIENT_SITE,
                 policy: #record_policy,
                 inline_has_timeout: #has_timeout,
                 operation: #operation,

@@ -1,0 +1,234 @@
+//! Counters per call site and per policy, and the snapshot [`Stats`] that reads them.
+//!
+//! The one counter written on the happy path (attempts) is sharded: each thread writes its
+//! own cache line, so calls on many threads never contend on one. Counters written only on
+//! the failure path (retries, give-ups…) are plain shared atomics.
+
+use std::cell::Cell;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
+use std::time::Duration;
+
+/// Shards per sharded counter: enough that the threads of a typical machine rarely share one.
+pub(crate) const SHARDS: usize = 16;
+
+/// One cache line, so that two shards never share one.
+#[repr(align(64))]
+#[derive(Debug)]
+struct Padded(AtomicU64);
+
+/// A counter that threads increment without contending, and that is read by summing.
+#[derive(Debug)]
+pub(crate) struct Sharded([Padded; SHARDS]);
+
+thread_local! {
+    /// This thread's shard; assigned round-robin on first use.
+    static SHARD: Cell<usize> = const { Cell::new(usize::MAX) };
+}
+
+static NEXT_SHARD: AtomicUsize = AtomicUsize::new(0);
+
+#[inline]
+pub(crate) fn shard() -> usize {
+    SHARD.with(|shard| {
+        let index = shard.get();
+        if index != usize::MAX {
+            return index;
+        }
+        let index = NEXT_SHARD.fetch_add(1, Relaxed) % SHARDS;
+        shard.set(index);
+        index
+    })
+}
+
+impl Sharded {
+    pub(crate) const fn new() -> Self {
+        Sharded([const { Padded(AtomicU64::new(0)) }; SHARDS])
+    }
+
+    #[inline]
+    pub(crate) fn increment(&self) {
+        self.0[shard()].0.fetch_add(1, Relaxed);
+    }
+
+    pub(crate) fn sum(&self) -> u64 {
+        self.0.iter().map(|padded| padded.0.load(Relaxed)).sum()
+    }
+}
+
+/// The counters of one `#[retry]` call site.
+#[derive(Debug)]
+pub(crate) struct SiteCounters {
+    /// Every attempt, the first of each call included (the happy path's only write).
+    pub(crate) attempts: Sharded,
+    pub(crate) retries: AtomicU64,
+    pub(crate) throttled_retries: AtomicU64,
+    /// Calls that returned an error (given up, permanent, rejected, nested).
+    pub(crate) failed_calls: AtomicU64,
+    /// Calls that returned a retriable error: attempts, deadline, budget or breaker ran out.
+    pub(crate) give_ups: AtomicU64,
+    /// Calls refused by an open circuit breaker without calling the operation.
+    pub(crate) rejections: AtomicU64,
+    /// Retries refused by an empty retry budget.
+    pub(crate) budget_refusals: AtomicU64,
+    /// Calls that retried at least once, and their total elapsed time in nanoseconds.
+    pub(crate) retried_calls: AtomicU64,
+    pub(crate) retried_elapsed_ns: AtomicU64,
+}
+
+impl SiteCounters {
+    pub(crate) const fn new() -> Self {
+        SiteCounters {
+            attempts: Sharded::new(),
+            retries: AtomicU64::new(0),
+            throttled_retries: AtomicU64::new(0),
+            failed_calls: AtomicU64::new(0),
+            give_ups: AtomicU64::new(0),
+            rejections: AtomicU64::new(0),
+            budget_refusals: AtomicU64::new(0),
+            retried_calls: AtomicU64::new(0),
+            retried_elapsed_ns: AtomicU64::new(0),
+        }
+    }
+
+    pub(crate) fn bump(counter: &AtomicU64) {
+        counter.fetch_add(1, Relaxed);
+    }
+
+    pub(crate) fn retried_call_took(&self, elapsed: Duration) {
+        self.retried_calls.fetch_add(1, Relaxed);
+        self.retried_elapsed_ns.fetch_add(u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX), Relaxed);
+    }
+
+    pub(crate) fn snapshot(&self, policy: &'static str, operation: &'static str) -> OperationStats {
+        // Read the failure-path counters first: a call counted there has counted its attempts
+        // already, so `successes` never goes negative while calls run.
+        let failed_calls = self.failed_calls.load(Relaxed);
+        let retries = self.retries.load(Relaxed);
+        let attempts = self.attempts.sum();
+        let calls = attempts.saturating_sub(retries);
+        OperationStats {
+            policy,
+            operation,
+            calls,
+            attempts,
+            retries,
+            throttled_retries: self.throttled_retries.load(Relaxed),
+            successes: calls.saturating_sub(failed_calls),
+            failures: failed_calls,
+            give_ups: self.give_ups.load(Relaxed),
+            rejections: self.rejections.load(Relaxed),
+            budget_refusals: self.budget_refusals.load(Relaxed),
+            retried_calls: self.retried_calls.load(Relaxed),
+            retried_elapsed: Duration::from_nanos(self.retried_elapsed_ns.load(Relaxed)),
+        }
+    }
+}
+
+/// The counters of one operation (a `#[retry]` function) under its policy, since the process
+/// started.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct OperationStats {
+    /// The policy name (`inline` for an inline policy).
+    pub policy: &'static str,
+    /// `module::path::function`.
+    pub operation: &'static str,
+    /// Calls started.
+    pub calls: u64,
+    /// Attempts made, first attempts included.
+    pub attempts: u64,
+    /// Attempts after the first.
+    pub retries: u64,
+    /// Retries after a throttled error.
+    pub throttled_retries: u64,
+    /// Calls that did not return an error (calls still running or cancelled included).
+    pub successes: u64,
+    /// Calls that returned an error, for whatever reason.
+    pub failures: u64,
+    /// Calls that returned a retriable error because attempts, the deadline, the retry budget
+    /// or the circuit breaker ran out.
+    pub give_ups: u64,
+    /// Calls refused by an open circuit breaker without calling the operation.
+    pub rejections: u64,
+    /// Retries refused by an empty retry budget (each also ends its call as a give-up).
+    pub budget_refusals: u64,
+    /// Calls that retried at least once and have finished.
+    pub retried_calls: u64,
+    /// The total elapsed time of those calls.
+    pub retried_elapsed: Duration,
+}
+
+/// The state of a circuit breaker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BreakerState {
+    /// Calls go through; outcomes are counted.
+    Closed,
+    /// Calls are rejected until the break is over.
+    Open,
+    /// One probe call goes through; its outcome closes or re-opens the breaker.
+    HalfOpen,
+}
+
+/// A circuit breaker's state and transitions, since the process started.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct BreakerStats {
+    /// The policy name.
+    pub policy: String,
+    /// The state now.
+    pub state: BreakerState,
+    /// Transitions to open (from closed or from a failed probe).
+    pub opened: u64,
+    /// Transitions to half-open.
+    pub half_opened: u64,
+    /// Transitions to closed (a successful probe).
+    pub closed: u64,
+}
+
+/// A snapshot of every counter: per operation, and per circuit breaker. See
+/// [`Registry::stats`](crate::Registry::stats).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct Stats {
+    /// One entry per `#[retry]` function, sorted by policy then operation.
+    pub operations: Vec<OperationStats>,
+    /// One entry per policy with a circuit breaker that has been used, sorted by policy.
+    pub breakers: Vec<BreakerStats>,
+}
+
+impl Stats {
+    /// The counters of `operation` (`module::path::function`), if it is a `#[retry]` function.
+    pub fn operation(&self, operation: &str) -> Option<&OperationStats> {
+        self.operations.iter().find(|stats| stats.operation == operation)
+    }
+
+    /// The breaker of `policy`, if it has one that has been used.
+    pub fn breaker(&self, policy: &str) -> Option<&BreakerStats> {
+        self.breakers.iter().find(|stats| stats.policy == policy)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sharded_counts_add_up_across_threads() {
+        static COUNTER: Sharded = Sharded::new();
+        std::thread::scope(|scope| {
+            for _ in 0..8 {
+                scope.spawn(|| (0..10_000).for_each(|_| COUNTER.increment()));
+            }
+        });
+        assert_eq!(COUNTER.sum(), 80_000);
+    }
+
+    #[test]
+    fn threads_get_different_shards() {
+        let first = shard();
+        let other = std::thread::spawn(shard).join().unwrap();
+        assert_ne!(first, other);
+        assert_eq!(first, shard(), "a thread keeps its shard");
+    }
+}

@@ -1,0 +1,84 @@
+//! The state a policy name shares across its call sites: its circuit breaker and its retry
+//! budget. It outlives registry reloads, so an open breaker stays open when an unrelated key
+//! changes; a reload that changes the breaker's or the budget's own settings starts afresh.
+
+use std::sync::{Mutex, OnceLock};
+
+use crate::breaker::Breaker;
+use crate::budget::Budget;
+use crate::run::Clock;
+use crate::{CircuitBreakerSettings, RetryBudgetSettings};
+
+/// A policy name's breaker and budget.
+#[derive(Debug)]
+pub(crate) struct PolicyState {
+    pub(crate) name: &'static str,
+    pub(crate) breaker: Option<Breaker>,
+    pub(crate) budget: Option<Budget>,
+    /// Time zero of the breaker's and budget's clock, read from the first caller's clock, so
+    /// that a call under tokio's paused clock and the breaker agree on what time it is.
+    origin: OnceLock<std::time::Instant>,
+}
+
+impl PolicyState {
+    /// Now, in nanoseconds since this state's origin, on the clock `C`.
+    pub(crate) fn now<C: Clock>(&self) -> u64 {
+        let now = C::to_std(C::now());
+        let origin = *self.origin.get_or_init(|| now);
+        u64::try_from(now.saturating_duration_since(origin).as_nanos()).unwrap_or(u64::MAX)
+    }
+}
+
+/// Every state ever made, newest last; never freed, like installed registries.
+static STATES: Mutex<Vec<&'static PolicyState>> = Mutex::new(Vec::new());
+
+fn states() -> std::sync::MutexGuard<'static, Vec<&'static PolicyState>> {
+    STATES.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The shared state for `name` with these settings: the existing one if its settings are the
+/// same, else a new one. `None` when the policy has neither a breaker nor a budget.
+pub(crate) fn for_policy(
+    name: &str,
+    breaker: Option<&CircuitBreakerSettings>,
+    budget: Option<&RetryBudgetSettings>,
+) -> Option<&'static PolicyState> {
+    if breaker.is_none() && budget.is_none() {
+        return None;
+    }
+    let mut states = states();
+    let same = |state: &&&PolicyState| {
+        state.name == name
+            && state.breaker.as_ref().map(|b| &b.settings) == breaker
+            && state.budget.as_ref().map(|b| &b.settings) == budget
+    };
+    if let Some(existing) = states.iter().rev().find(same) {
+        return Some(existing);
+    }
+    let state: &'static PolicyState = Box::leak(Box::new(PolicyState {
+        name: Box::leak(name.to_owned().into_boxed_str()),
+        breaker: breaker.cloned().map(Breaker::new),
+        budget: budget.cloned().map(Budget::new),
+        origin: OnceLock::new(),
+    }));
+    states.push(state);
+    Some(state)
+}
+
+/// The newest breaker of each policy name.
+pub(crate) fn breakers() -> Vec<crate::BreakerStats> {
+    use std::sync::atomic::Ordering::Relaxed;
+    let mut seen = std::collections::BTreeMap::new();
+    for state in states().iter().rev() {
+        if let Some(breaker) = &state.breaker {
+            seen.entry(state.name).or_insert_with(|| crate::BreakerStats {
+                policy: state.name.to_owned(),
+                state: breaker.state(),
+                opened: breaker.opened.load(Relaxed),
+                half_opened: breaker.half_opened.load(Relaxed),
+                closed: breaker.closed.load(Relaxed),
+            });
+        }
+    }
+    seen.into_values().collect()
+}
