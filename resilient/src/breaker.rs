@@ -12,13 +12,10 @@ use std::time::Duration;
 /// use std::time::Duration;
 /// use resilient::CircuitBreakerSettings;
 ///
-/// let mut breaker = CircuitBreakerSettings::default();
-/// breaker.failure_ratio = 0.25;
-/// breaker.break_duration = Duration::from_secs(5);
+/// let breaker = CircuitBreakerSettings { failure_ratio: 0.25, break_duration: Duration::from_secs(5), ..Default::default() };
 /// assert_eq!(breaker.minimum_throughput, 20);
 /// ```
 #[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
 pub struct CircuitBreakerSettings {
     /// The share of transient or throttled failures, in (0, 1], that opens the breaker.
     pub failure_ratio: f64,
@@ -131,9 +128,14 @@ impl Buckets {
     }
 }
 
+// The state and the probe in one atomic byte, so that every transition is one compare-and-swap
+// and two callers can never both hold the probe.
 const CLOSED: u8 = 0;
 const OPEN: u8 = 1;
+/// Half-open, the probe free (its last holder was cancelled).
 const HALF_OPEN: u8 = 2;
+/// Half-open, the probe taken.
+const PROBING: u8 = 3;
 
 /// May a call go through the breaker?
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -152,8 +154,6 @@ pub(crate) enum Admission {
 pub(crate) struct Breaker {
     pub(crate) settings: CircuitBreakerSettings,
     state: std::sync::atomic::AtomicU8,
-    /// In half-open: whether the probe is taken.
-    probing: std::sync::atomic::AtomicBool,
     opened_at: std::sync::atomic::AtomicU64,
     /// Buckets before this epoch were counted before the breaker last closed.
     floor: std::sync::atomic::AtomicU64,
@@ -174,7 +174,6 @@ impl Breaker {
             failures: Buckets::new(settings.sampling_window),
             settings,
             state: AtomicU8::new(CLOSED),
-            probing: AtomicBool::new(false),
             opened_at: AtomicU64::new(0),
             floor: AtomicU64::new(0),
             opened: AtomicU64::new(0),
@@ -199,7 +198,7 @@ impl Breaker {
 
     /// Whether a call may go through at `now`. Only an open breaker reads the time.
     pub(crate) fn admit(&self, now: impl FnOnce() -> u64) -> Admission {
-        use std::sync::atomic::Ordering::{AcqRel, Acquire};
+        use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed};
         match self.state.load(Acquire) {
             CLOSED => Admission::Admitted,
             OPEN => {
@@ -209,23 +208,15 @@ impl Breaker {
                 if now < reopens {
                     return Admission::Rejected(Duration::from_nanos(reopens - now));
                 }
-                if self.state.compare_exchange(OPEN, HALF_OPEN, AcqRel, Acquire).is_ok() {
-                    self.probing.store(false, std::sync::atomic::Ordering::Release);
-                    self.half_opened.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if self.state.compare_exchange(OPEN, PROBING, AcqRel, Acquire).is_ok() {
+                    self.half_opened.fetch_add(1, Relaxed);
                     self.transition_event("half-open");
+                    return Admission::Probe;
                 }
-                self.take_probe()
+                Admission::Rejected(Duration::ZERO)
             }
-            _ => self.take_probe(),
-        }
-    }
-
-    fn take_probe(&self) -> Admission {
-        use std::sync::atomic::Ordering::AcqRel;
-        if self.state.load(std::sync::atomic::Ordering::Acquire) == HALF_OPEN && !self.probing.swap(true, AcqRel) {
-            Admission::Probe
-        } else {
-            Admission::Rejected(Duration::ZERO)
+            HALF_OPEN if self.state.compare_exchange(HALF_OPEN, PROBING, AcqRel, Acquire).is_ok() => Admission::Probe,
+            _ => Admission::Rejected(Duration::ZERO),
         }
     }
 
@@ -245,7 +236,7 @@ impl Breaker {
         use std::sync::atomic::Ordering::{AcqRel, Acquire};
         self.failures.add(now);
         if probe {
-            if self.state.compare_exchange(HALF_OPEN, OPEN, AcqRel, Acquire).is_ok() {
+            if self.state.compare_exchange(PROBING, OPEN, AcqRel, Acquire).is_ok() {
                 self.opened_at.store(now, std::sync::atomic::Ordering::Release);
                 self.opened.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 self.open_event(policy, "the probe failed", 1, 1);
@@ -271,7 +262,7 @@ impl Breaker {
         use std::sync::atomic::Ordering::{AcqRel, Acquire, Release};
         // Outcomes from before the break belong to the outage, not to the recovered service.
         self.floor.store(now / self.passes.width + 1, Release);
-        if self.state.compare_exchange(HALF_OPEN, CLOSED, AcqRel, Acquire).is_ok() {
+        if self.state.compare_exchange(PROBING, CLOSED, AcqRel, Acquire).is_ok() {
             self.closed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             self.transition_event("closed");
         }
@@ -279,7 +270,8 @@ impl Breaker {
 
     /// A probe that ended without an outcome (its call was cancelled): let another call probe.
     pub(crate) fn release_probe(&self) {
-        self.probing.store(false, std::sync::atomic::Ordering::Release);
+        use std::sync::atomic::Ordering::{AcqRel, Acquire};
+        let _ = self.state.compare_exchange(PROBING, HALF_OPEN, AcqRel, Acquire);
     }
 
     fn open_event(&self, policy: &str, reason: &str, failures: u64, outcomes: u64) {

@@ -6,12 +6,10 @@
 ///
 /// ```
 /// use resilient::RetryBudgetSettings;
-/// let mut budget = RetryBudgetSettings::default();
-/// budget.ratio = 0.2;
+/// let budget = RetryBudgetSettings { ratio: 0.2, ..Default::default() };
 /// assert_eq!(budget.min_per_second, 10);
 /// ```
 #[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
 pub struct RetryBudgetSettings {
     /// Tokens each first attempt deposits, in [0, 1]: the retry load allowed on top.
     pub ratio: f64,

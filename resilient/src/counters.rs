@@ -104,8 +104,11 @@ impl SiteCounters {
         // already, so `successes` never goes negative while calls run.
         let failed_calls = self.failed_calls.load(Relaxed);
         let retries = self.retries.load(Relaxed);
-        let attempts = self.attempts.sum();
-        let calls = attempts.saturating_sub(retries);
+        let rejections = self.rejections.load(Relaxed);
+        // Every call counts its first attempt when it starts, refused or not.
+        let started = self.attempts.sum();
+        let calls = started.saturating_sub(retries);
+        let attempts = started.saturating_sub(rejections);
         OperationStats {
             policy,
             operation,
@@ -116,7 +119,7 @@ impl SiteCounters {
             successes: calls.saturating_sub(failed_calls),
             failures: failed_calls,
             give_ups: self.give_ups.load(Relaxed),
-            rejections: self.rejections.load(Relaxed),
+            rejections,
             budget_refusals: self.budget_refusals.load(Relaxed),
             retried_calls: self.retried_calls.load(Relaxed),
             retried_elapsed: Duration::from_nanos(self.retried_elapsed_ns.load(Relaxed)),
@@ -135,7 +138,7 @@ pub struct OperationStats {
     pub operation: &'static str,
     /// Calls started.
     pub calls: u64,
-    /// Attempts made, first attempts included.
+    /// Attempts made, first attempts included (a call refused by an open breaker makes none).
     pub attempts: u64,
     /// Attempts after the first.
     pub retries: u64,
