@@ -168,7 +168,7 @@ pub(crate) struct Breaker {
 
 impl Breaker {
     pub(crate) fn new(settings: CircuitBreakerSettings) -> Self {
-        use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64};
+        use std::sync::atomic::{AtomicU8, AtomicU64};
         Breaker {
             passes: Buckets::new(settings.sampling_window),
             failures: Buckets::new(settings.sampling_window),
