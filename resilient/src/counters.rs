@@ -178,7 +178,7 @@ pub enum BreakerState {
 #[non_exhaustive]
 pub struct BreakerStats {
     /// The policy name.
-    pub policy: String,
+    pub policy: &'static str,
     /// The state now.
     pub state: BreakerState,
     /// Transitions to open (from closed or from a failed probe).

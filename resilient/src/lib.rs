@@ -70,6 +70,7 @@
 //! | feature | adds |
 //! | --- | --- |
 //! | `watch` | `watch`: reload the configuration file when it changes (a polling thread) |
+//! | `metrics` | `export_metrics`: publish the counters of [`Registry::stats`] through the `metrics` facade |
 //!
 //! # Semantics
 //!
@@ -100,6 +101,8 @@ mod budget;
 mod classify;
 mod config;
 mod counters;
+#[cfg(feature = "metrics")]
+mod export;
 mod registry;
 mod rejected;
 mod run;
@@ -117,6 +120,8 @@ pub use config::{ConfigError, ConfigIssue, ConfigWarning, init, reload};
 #[cfg(feature = "watch")]
 pub use config::{Watcher, watch};
 pub use counters::{BreakerState, BreakerStats, OperationStats, Stats};
+#[cfg(feature = "metrics")]
+pub use export::export_metrics;
 pub use registry::{Registry, RegistryBuilder, install};
 pub use rejected::Rejected;
 pub use resilient_macros::{Transient, retry};

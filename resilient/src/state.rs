@@ -72,7 +72,7 @@ pub(crate) fn breakers() -> Vec<crate::BreakerStats> {
     for state in states().iter().rev() {
         if let Some(breaker) = &state.breaker {
             seen.entry(state.name).or_insert_with(|| crate::BreakerStats {
-                policy: state.name.to_owned(),
+                policy: state.name,
                 state: breaker.state(),
                 opened: breaker.opened.load(Relaxed),
                 half_opened: breaker.half_opened.load(Relaxed),

@@ -1,0 +1,52 @@
+//! `Registry::stats()` counts per operation: calls, attempts, retries, throttled retries,
+//! successes, failures, give-ups, and the elapsed time of calls that retried.
+
+use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
+use std::time::Duration;
+
+use resilient::{Registry, Transient, retry};
+
+#[derive(Debug, Transient)]
+enum Error {
+    #[transient]
+    Unavailable,
+    #[transient(throttled, retry_after = 0)]
+    Throttled(Option<Duration>),
+    #[permanent]
+    NotFound,
+}
+
+#[retry(max_attempts = 3, backoff = "fixed", initial_delay = "100ms", jitter = "none")]
+async fn scripted(script: &[u8], position: &AtomicU32) -> Result<(), Error> {
+    let step = script[position.fetch_add(1, SeqCst) as usize];
+    match step {
+        b'o' => Ok(()),
+        b't' => Err(Error::Throttled(Some(Duration::from_millis(300)))),
+        b'p' => Err(Error::NotFound),
+        _ => Err(Error::Unavailable),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn every_counter_of_an_operation() {
+    // Call by call: ok at once; transient then ok; throttled, transient, transient (gives up);
+    // permanent at once.
+    for script in [&b"o"[..], b"uo", b"tuu", b"p"] {
+        let position = AtomicU32::new(0);
+        let _ = scripted(script, &position).await;
+    }
+    let stats = Registry::default().stats();
+    let op = stats.operation("stats::scripted").expect("registered");
+    assert_eq!(op.policy, "inline");
+    assert_eq!(op.calls, 4);
+    assert_eq!(op.attempts, 1 + 2 + 3 + 1);
+    assert_eq!(op.retries, 3);
+    assert_eq!(op.throttled_retries, 1);
+    assert_eq!(op.successes, 2);
+    assert_eq!(op.failures, 2);
+    assert_eq!(op.give_ups, 1, "the permanent error is not a give-up");
+    assert_eq!(op.rejections, 0);
+    assert_eq!(op.retried_calls, 2);
+    // "uo" waited 100 ms; "tuu" waited 300 ms and 100 ms, then gave up.
+    assert_eq!(op.retried_elapsed, Duration::from_millis(100 + 400));
+}
