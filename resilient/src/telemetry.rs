@@ -89,14 +89,15 @@ pub(crate) fn unknown_policy(name: &str, generation: u64) {
     );
 }
 
-/// `ERROR`, once per call site: the policy has an attempt timeout, but the site's error type
-/// cannot hold `Rejected::AttemptTimedOut`, so the timeout is not applied.
+/// `ERROR`, once per call site: the policy has an attempt timeout or a circuit breaker, but the
+/// site's error type cannot hold a `Rejected`, so neither can act (attempts run untimed, an open
+/// breaker lets calls through).
 pub(crate) fn no_rejection_home(site: &CallSite) {
     tracing::error!(
         target: "resilient",
         policy = site.policy_name(),
         operation = site.operation(),
-        "policy `{}` sets `attempt_timeout`, but the error type of `{}` cannot hold a `resilient::Rejected`, so attempts run without a time limit; add a variant `Rejected(#[from] resilient::Rejected)` marked `#[transient(delegate)]`",
+        "policy `{}` has an attempt timeout or a circuit breaker, but the error type of `{}` cannot hold a `resilient::Rejected`, so it cannot time out or refuse an attempt; add a variant `Rejected(#[from] resilient::Rejected)` marked `#[transient(delegate)]`",
         site.policy_name(),
         site.operation()
     );
