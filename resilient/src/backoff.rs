@@ -26,6 +26,44 @@ pub(crate) fn delay(policy: &Policy, retry: u32, previous: Duration, rng: &mut i
     Duration::from_nanos(jittered)
 }
 
+/// The waits a policy makes before its successive retries, jitter included, drawn from a
+/// generator seeded with `seed`: the retry loop's own backoff code, for simulations and tests.
+///
+/// ```
+/// use std::time::Duration;
+/// use resilient::{Delays, Jitter, Policy};
+///
+/// let policy = Policy::builder().jitter(Jitter::None).build()?;
+/// let waits: Vec<Duration> = Delays::new(&policy, 7).take(4).collect();
+/// assert_eq!(waits, [100, 200, 400, 800].map(Duration::from_millis));
+/// # Ok::<(), resilient::PolicyError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Delays<'a> {
+    policy: &'a Policy,
+    retry: u32,
+    previous: Duration,
+    rng: SmallRng,
+}
+
+impl<'a> Delays<'a> {
+    /// The waits of `policy`, from a generator seeded with `seed`.
+    pub fn new(policy: &'a Policy, seed: u64) -> Self {
+        Delays { policy, retry: 0, previous: policy.initial_delay(), rng: SmallRng::seed_from_u64(seed) }
+    }
+}
+
+impl Iterator for Delays<'_> {
+    type Item = Duration;
+
+    /// The wait before the next retry. Endless: the policy's `max_attempts` is the caller's.
+    fn next(&mut self) -> Option<Duration> {
+        self.retry = self.retry.saturating_add(1);
+        self.previous = delay(self.policy, self.retry, self.previous, &mut self.rng);
+        Some(self.previous)
+    }
+}
+
 /// The delay before a retry of a throttled attempt: the server's hint if longer than our own
 /// backoff, never beyond `max_delay` (a hostile or mistaken `Retry-After: 86400` must not stall
 /// the caller for a day).

@@ -76,7 +76,16 @@ const COUNT_MASK: u64 = (1 << COUNT_BITS) - 1;
 #[derive(Debug)]
 struct Buckets {
     width: u64,
-    cells: [[std::sync::atomic::AtomicU64; BUCKETS as usize]; crate::counters::SHARDS],
+    /// One row per counter slot, plus one shared by threads without a slot.
+    cells: [[std::sync::atomic::AtomicU64; BUCKETS as usize]; crate::counters::SHARDS + 1],
+}
+
+/// The start of a quiet period (no failure in the window).
+#[derive(Debug, Default)]
+struct Quiet {
+    /// When it began; `None` until the first pass of a new breaker reads the clock once.
+    since: Option<u64>,
+    passes_before: u64,
 }
 
 impl Buckets {
@@ -90,21 +99,22 @@ impl Buckets {
     }
 
     fn add(&self, now: u64) {
+        self.add_n(now, 1);
+    }
+
+    /// Adds `n` outcomes to the bucket of `now`.
+    fn add_n(&self, now: u64, n: u64) {
         use std::sync::atomic::Ordering::Relaxed;
         let epoch = now / self.width;
-        let cell = &self.cells[crate::counters::shard()][(epoch % BUCKETS) as usize];
-        let tag = Self::tag(epoch);
-        let mut current = cell.load(Relaxed);
-        loop {
-            if current >> COUNT_BITS == tag {
-                cell.fetch_add(1, Relaxed);
-                return;
-            }
-            // The bucket holds an older epoch: start it afresh with this outcome.
-            match cell.compare_exchange_weak(current, (tag << COUNT_BITS) | 1, Relaxed, Relaxed) {
-                Ok(_) => return,
-                Err(actual) => current = actual,
-            }
+        let slot = crate::counters::shard();
+        let cell = &self.cells[slot][(epoch % BUCKETS) as usize];
+        let tag = Self::tag(epoch) << COUNT_BITS;
+        let fresh = |current: u64| if current & !COUNT_MASK == tag { current + n } else { tag | n };
+        if slot < crate::counters::SHARDS {
+            // This thread is the row's only writer.
+            cell.store(fresh(cell.load(Relaxed)), Relaxed);
+        } else {
+            let _ = cell.fetch_update(Relaxed, Relaxed, |current| Some(fresh(current)));
         }
     }
 
@@ -159,6 +169,17 @@ pub(crate) struct Breaker {
     floor: std::sync::atomic::AtomicU64,
     /// Outcomes that are not failures: successes and permanent errors.
     passes: Buckets,
+    /// Whether the window may hold a failure. While it holds none, a pass only increments
+    /// `quiet_passes` (no clock read): the ratio cannot move until a failure comes, and the
+    /// failure that ends the quiet period accounts for them (see `on_failure`).
+    active: std::sync::atomic::AtomicBool,
+    quiet_passes: crate::counters::Sharded,
+    /// When the quiet period began, and `quiet_passes` then.
+    quiet: std::sync::Mutex<Quiet>,
+    /// Whether the first quiet period's start is known.
+    started: std::sync::atomic::AtomicBool,
+    /// When the last failure was recorded.
+    last_failure: std::sync::atomic::AtomicU64,
     /// Transient and throttled failures.
     failures: Buckets,
     pub(crate) opened: std::sync::atomic::AtomicU64,
@@ -168,10 +189,15 @@ pub(crate) struct Breaker {
 
 impl Breaker {
     pub(crate) fn new(settings: CircuitBreakerSettings) -> Self {
-        use std::sync::atomic::{AtomicU8, AtomicU64};
+        use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64};
         Breaker {
             passes: Buckets::new(settings.sampling_window),
             failures: Buckets::new(settings.sampling_window),
+            active: AtomicBool::new(false),
+            quiet_passes: crate::counters::Sharded::new(),
+            quiet: std::sync::Mutex::new(Quiet::default()),
+            started: AtomicBool::new(false),
+            last_failure: AtomicU64::new(0),
             settings,
             state: AtomicU8::new(CLOSED),
             opened_at: AtomicU64::new(0),
@@ -221,12 +247,79 @@ impl Breaker {
     }
 
     /// An attempt that did not fail the service (a success, or a permanent error: the caller's
-    /// fault, not the service's).
-    pub(crate) fn on_pass(&self, now: u64, probe: bool) {
+    /// fault, not the service's). Reads the time only while the window holds a failure, or for
+    /// a probe.
+    #[inline]
+    pub(crate) fn on_pass(&self, now: impl FnOnce() -> u64, probe: bool) {
+        use std::sync::atomic::Ordering::{Acquire, Relaxed};
+        if !probe && !self.active.load(Acquire) {
+            self.quiet_passes.increment();
+            if !self.started.load(Relaxed) {
+                self.start(now);
+            }
+            return;
+        }
+        let now = now();
         self.passes.add(now);
         if probe {
             self.close(now);
+        } else if self.last_failure.load(Relaxed).saturating_add(self.settings.sampling_window.as_nanos() as u64) <= now
+        {
+            self.fall_quiet(now);
         }
+    }
+
+    /// The first pass of a new breaker: when its quiet period began.
+    #[cold]
+    fn start(&self, now: impl FnOnce() -> u64) {
+        let mut quiet = self.quiet.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        quiet.since.get_or_insert_with(now);
+        self.started.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// The last failure has left the window: stop timing passes until the next failure.
+    #[cold]
+    fn fall_quiet(&self, now: u64) {
+        let mut quiet = self.quiet.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if self.active.swap(false, std::sync::atomic::Ordering::AcqRel) {
+            *quiet = Quiet { since: Some(now), passes_before: self.quiet_passes.sum() };
+        }
+    }
+
+    /// A failure ends a quiet period: the passes counted during it go into the window. They
+    /// happened between its start and now; when it began longer than a window ago, the share
+    /// that falls in the window is estimated as if they were evenly spread.
+    #[cold]
+    fn wake(&self, now: u64) {
+        let mut quiet = self.quiet.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if self.active.load(std::sync::atomic::Ordering::Acquire) {
+            return;
+        }
+        let total = self.quiet_passes.sum();
+        let passes = total - quiet.passes_before;
+        let since = quiet.since.unwrap_or(now);
+        // The window as `sum` counts it: whole buckets.
+        let window_start = (now / self.passes.width + 1).saturating_sub(BUCKETS) * self.passes.width;
+        // Spread the passes evenly over the quiet period, and keep the share in the window.
+        let from = since.max(window_start);
+        let per_nano = passes as f64 / (now - since).max(1) as f64;
+        let mut placed = 0.0;
+        for epoch in from / self.passes.width..=now / self.passes.width {
+            let start = (epoch * self.passes.width).max(from);
+            let end = ((epoch + 1) * self.passes.width).min(now).max(start);
+            let cumulative = placed + per_nano * (end - start) as f64;
+            let count = (cumulative.round() - placed.round()) as u64;
+            placed = cumulative;
+            if count > 0 {
+                self.passes.add_n(start, count);
+            }
+        }
+        if since == now && passes > 0 {
+            // All at once (the clock did not move): they are all in the window.
+            self.passes.add_n(now, passes);
+        }
+        *quiet = Quiet { since: Some(now), passes_before: total };
+        self.active.store(true, std::sync::atomic::Ordering::Release);
     }
 
     /// A transient or throttled failure. Opens the breaker when the window holds at least
@@ -234,6 +327,10 @@ impl Breaker {
     /// probe re-opens it.
     pub(crate) fn on_failure(&self, now: u64, probe: bool, policy: &str) {
         use std::sync::atomic::Ordering::{AcqRel, Acquire};
+        if !self.active.load(Acquire) {
+            self.wake(now);
+        }
+        self.last_failure.fetch_max(now, std::sync::atomic::Ordering::Relaxed);
         self.failures.add(now);
         if probe {
             if self.state.compare_exchange(PROBING, OPEN, AcqRel, Acquire).is_ok() {
@@ -309,7 +406,7 @@ mod tests {
     fn opens_exactly_when_ratio_and_throughput_are_both_met() {
         let b = breaker(0.5, 10);
         for t in 0..5 {
-            b.on_pass(t * MS, false);
+            b.on_pass(|| t * MS, false);
         }
         for t in 5..9 {
             b.on_failure(t * MS, false, "p");
@@ -320,7 +417,7 @@ mod tests {
 
         let below_ratio = breaker(0.5, 10);
         for t in 0..6 {
-            below_ratio.on_pass(t * MS, false);
+            below_ratio.on_pass(|| t * MS, false);
         }
         for t in 6..10 {
             below_ratio.on_failure(t * MS, false, "p");
@@ -334,7 +431,7 @@ mod tests {
         b.on_failure(0, false, "p");
         b.on_failure(MS, false, "p");
         // 10 s later the two failures have left the window.
-        b.on_pass(10_500 * MS, false);
+        b.on_pass(|| 10_500 * MS, false);
         b.on_failure(10_600 * MS, false, "p");
         b.on_failure(10_700 * MS, false, "p");
         assert!(b.is_closed(), "3 outcomes in the window: the first two failures have left it");
@@ -354,7 +451,7 @@ mod tests {
         assert_eq!(b.state(), crate::BreakerState::Open, "a failed probe re-opens");
         assert!(matches!(b.admit(|| 6_000 * MS), Admission::Rejected(_)));
         assert_eq!(b.admit(|| 10_002 * MS), Admission::Probe);
-        b.on_pass(10_003 * MS, true);
+        b.on_pass(|| 10_003 * MS, true);
         assert!(b.is_closed(), "a successful probe closes");
         // The outage's failures no longer count.
         b.on_failure(10_004 * MS, false, "p");
@@ -363,6 +460,43 @@ mod tests {
             (b.opened.load(std::sync::atomic::Ordering::Relaxed), b.closed.load(std::sync::atomic::Ordering::Relaxed)),
             (2, 1)
         );
+    }
+
+    #[test]
+    fn passes_of_a_quiet_period_count_when_the_next_failure_comes() {
+        let b = breaker(0.5, 4);
+        b.on_pass(|| 1_000 * MS, false);
+        for t in 2..=3 {
+            b.on_pass(|| panic!("a quiet breaker reads the clock only once, at its first pass: {t}"), false);
+        }
+        b.on_failure(4_000 * MS, false, "p");
+        b.on_failure(5_000 * MS, false, "p");
+        assert!(b.is_closed(), "2 failures of 5 outcomes");
+        b.on_failure(6_000 * MS, false, "p");
+        assert_eq!(b.state(), crate::BreakerState::Open, "3 failures of 6 outcomes");
+    }
+
+    #[test]
+    fn a_quiet_period_longer_than_the_window_counts_its_share() {
+        let b = breaker(0.5, 4);
+        // 101 passes over 100 s, then failures: about 10 of the passes fall in the 10 s window.
+        b.on_pass(|| 0, false);
+        (1..=100).for_each(|_| b.on_pass(|| unreachable!(), false));
+        for n in 0..9 {
+            b.on_failure(100_500 * MS + n, false, "p");
+        }
+        assert!(b.is_closed(), "9 failures against about 10 passes");
+        b.on_failure(100_500 * MS + 9, false, "p");
+        assert_eq!(b.state(), crate::BreakerState::Open, "10 failures against about 10 passes");
+    }
+
+    #[test]
+    fn the_window_falls_quiet_again_when_its_failures_leave() {
+        let b = breaker(0.5, 100);
+        b.on_failure(0, false, "p");
+        b.on_pass(|| 5_000 * MS, false);
+        b.on_pass(|| 10_000 * MS, false);
+        b.on_pass(|| panic!("quiet again: no clock"), false);
     }
 
     #[test]

@@ -5,10 +5,10 @@
 //! the failure path (retries, give-ups…) are plain shared atomics.
 
 use std::cell::Cell;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 
-/// Shards per sharded counter: enough that the threads of a typical machine rarely share one.
+/// Shards per sharded counter: enough that the threads of a typical machine each get one.
 pub(crate) const SHARDS: usize = 16;
 
 /// One cache line, so that two shards never share one.
@@ -17,41 +17,87 @@ pub(crate) const SHARDS: usize = 16;
 struct Padded(AtomicU64);
 
 /// A counter that threads increment without contending, and that is read by summing.
+///
+/// A thread that holds one of the [`SHARDS`] slots is its only writer, so it increments with a
+/// plain load and store (no locked instruction, no shared cache line). Threads beyond that
+/// share one overflow cell, with an atomic add.
 #[derive(Debug)]
-pub(crate) struct Sharded([Padded; SHARDS]);
-
-thread_local! {
-    /// This thread's shard; assigned round-robin on first use.
-    static SHARD: Cell<usize> = const { Cell::new(usize::MAX) };
+pub(crate) struct Sharded {
+    shards: [Padded; SHARDS],
+    overflow: Padded,
 }
 
-static NEXT_SHARD: AtomicUsize = AtomicUsize::new(0);
+/// Which slots are held, one bit each.
+static HELD: AtomicU32 = AtomicU32::new(0);
 
+/// This thread's slot, released for another thread when this one exits.
+struct Slot(Cell<usize>);
+
+const UNASSIGNED: usize = usize::MAX;
+const NONE_FREE: usize = SHARDS;
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let index = self.0.get();
+        if index < SHARDS {
+            HELD.fetch_and(!(1 << index), Relaxed);
+        }
+    }
+}
+
+thread_local! {
+    static SLOT: Slot = const { Slot(Cell::new(UNASSIGNED)) };
+}
+
+/// This thread's slot: an index below [`SHARDS`] that no other live thread holds, or
+/// [`SHARDS`] when every slot is taken.
 #[inline]
 pub(crate) fn shard() -> usize {
-    SHARD.with(|shard| {
-        let index = shard.get();
-        if index != usize::MAX {
+    SLOT.try_with(|slot| {
+        let index = slot.0.get();
+        if index != UNASSIGNED {
             return index;
         }
-        let index = NEXT_SHARD.fetch_add(1, Relaxed) % SHARDS;
-        shard.set(index);
+        let index = claim();
+        slot.0.set(index);
         index
     })
+    // During thread teardown, when the slot is gone: share the overflow cell.
+    .unwrap_or(NONE_FREE)
+}
+
+#[cold]
+fn claim() -> usize {
+    let mut held = HELD.load(Relaxed);
+    loop {
+        let free = (!held).trailing_zeros() as usize;
+        if free >= SHARDS {
+            return NONE_FREE;
+        }
+        match HELD.compare_exchange_weak(held, held | (1 << free), Relaxed, Relaxed) {
+            Ok(_) => return free,
+            Err(actual) => held = actual,
+        }
+    }
 }
 
 impl Sharded {
     pub(crate) const fn new() -> Self {
-        Sharded([const { Padded(AtomicU64::new(0)) }; SHARDS])
+        Sharded { shards: [const { Padded(AtomicU64::new(0)) }; SHARDS], overflow: Padded(AtomicU64::new(0)) }
     }
 
     #[inline]
     pub(crate) fn increment(&self) {
-        self.0[shard()].0.fetch_add(1, Relaxed);
+        match self.shards.get(shard()) {
+            Some(own) => own.0.store(own.0.load(Relaxed).wrapping_add(1), Relaxed),
+            None => {
+                self.overflow.0.fetch_add(1, Relaxed);
+            }
+        }
     }
 
     pub(crate) fn sum(&self) -> u64 {
-        self.0.iter().map(|padded| padded.0.load(Relaxed)).sum()
+        self.shards.iter().chain([&self.overflow]).map(|padded| padded.0.load(Relaxed)).sum()
     }
 }
 
@@ -228,10 +274,34 @@ mod tests {
     }
 
     #[test]
-    fn threads_get_different_shards() {
+    fn live_threads_hold_different_slots_and_free_them_on_exit() {
         let first = shard();
-        let other = std::thread::spawn(shard).join().unwrap();
-        assert_ne!(first, other);
-        assert_eq!(first, shard(), "a thread keeps its shard");
+        assert_eq!(first, shard(), "a thread keeps its slot");
+        let (tx, rx) = std::sync::mpsc::channel();
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+        let other = std::thread::spawn(move || {
+            tx.send(shard()).unwrap();
+            done_rx.recv().unwrap();
+        });
+        let second = rx.recv().unwrap();
+        assert_ne!(first, second, "two live threads never share a slot");
+        done_tx.send(()).unwrap();
+        other.join().unwrap();
+        assert_eq!(HELD.load(Relaxed) & (1 << second), 0, "an exited thread's slot is free again");
+    }
+
+    #[test]
+    fn more_threads_than_slots_still_count_exactly() {
+        static COUNTER: Sharded = Sharded::new();
+        let barrier = std::sync::Barrier::new(40);
+        std::thread::scope(|scope| {
+            for _ in 0..40 {
+                scope.spawn(|| {
+                    barrier.wait();
+                    (0..1000).for_each(|_| COUNTER.increment());
+                });
+            }
+        });
+        assert_eq!(COUNTER.sum(), 40_000);
     }
 }

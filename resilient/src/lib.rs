@@ -113,6 +113,7 @@ mod telemetry;
 #[path = "private.rs"]
 pub mod __private;
 
+pub use backoff::Delays;
 pub use breaker::CircuitBreakerSettings;
 pub use budget::RetryBudgetSettings;
 pub use classify::{Classification, Transient};

@@ -5,7 +5,7 @@ use std::fmt;
 use std::marker::PhantomData;
 
 pub use crate::registry::{CallSite, PolicyEntry};
-pub use crate::run::{Attempt, AttemptOutcome, Call, StdClock, Step, TokioClock};
+pub use crate::run::{Attempt, AttemptOutcome, Call, StdClock, Step, TokioClock, Wait};
 pub use crate::{Backoff, Jitter, Nested, Policy, Rejected};
 pub use ::core::time::Duration;
 pub use ::inventory;

@@ -88,6 +88,7 @@ thread_local! {
 struct InsideAttempt;
 
 impl InsideAttempt {
+    #[inline]
     fn enter() -> Self {
         DEPTH.with(|depth| depth.set(depth.get() + 1));
         InsideAttempt
@@ -95,6 +96,7 @@ impl InsideAttempt {
 }
 
 impl Drop for InsideAttempt {
+    #[inline]
     fn drop(&mut self) {
         DEPTH.with(|depth| depth.set(depth.get() - 1));
     }
@@ -215,6 +217,7 @@ impl<C: Clock> Call<C> {
         Call { entry, attempts: 0, flags: if nested { flag::NESTED } else { 0 }, clocked }
     }
 
+    #[inline]
     fn has(&self, flag: u8) -> bool {
         self.flags & flag != 0
     }
@@ -348,7 +351,7 @@ impl<C: Clock> Call<C> {
     fn succeeded(&mut self, site: &CallSite) {
         if let Some(shared) = self.entry.shared {
             if let Some(breaker) = &shared.breaker {
-                breaker.on_pass(shared.now::<C>(), self.has(flag::PROBE));
+                breaker.on_pass(|| shared.now::<C>(), self.has(flag::PROBE));
             }
             self.flags &= !flag::PROBE;
         }
@@ -375,7 +378,7 @@ impl<C: Clock> Call<C> {
         if let Some((shared, breaker)) = breaker {
             let probe = self.flags & flag::PROBE != 0;
             match classification {
-                Classification::Permanent => breaker.on_pass(shared.now::<C>(), probe),
+                Classification::Permanent => breaker.on_pass(|| shared.now::<C>(), probe),
                 _ => breaker.on_failure(shared.now::<C>(), probe, site.policy_name()),
             }
             self.flags &= !flag::PROBE;
@@ -442,10 +445,14 @@ impl<C: Clock> Call<C> {
     }
 
     /// Waits before the next attempt (async), on the call's one timer: only the failure path
-    /// pays for it, and the caller's future stays small.
-    pub fn wait(&mut self, delay: Duration) -> Pin<&mut tokio::time::Sleep> {
+    /// pays for it, and the caller's future stays small. A zero delay does not touch the timer
+    /// (whose resolution would turn it into a millisecond).
+    pub fn wait(&mut self, delay: Duration) -> Wait<'_> {
+        if delay.is_zero() {
+            return Wait(None);
+        }
         let policy = &self.entry.policy;
-        self.clocked.get_or_insert_with(|| Clocked::start(policy)).as_mut().timer(delay)
+        Wait(Some(self.clocked.get_or_insert_with(|| Clocked::start(policy)).as_mut().timer(delay)))
     }
 
     /// Waits before the next attempt (blocking).
@@ -471,6 +478,21 @@ fn report_no_home(site: &CallSite) -> bool {
         telemetry::no_rejection_home(site);
     }
     false
+}
+
+/// The wait before the next attempt: the call's timer, or nothing for a zero delay.
+#[derive(Debug)]
+pub struct Wait<'a>(Option<Pin<&'a mut tokio::time::Sleep>>);
+
+impl Future for Wait<'_> {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        match &mut self.0 {
+            Some(sleep) => sleep.as_mut().poll(cx),
+            None => Poll::Ready(()),
+        }
+    }
 }
 
 /// One attempt of an async body: polls it with [`DEPTH`] raised and races it against the

@@ -1,0 +1,41 @@
+//! Throughput of calls through one named policy with a circuit breaker and a retry budget, on
+//! 1 and 2 threads: the breaker's window and the counters are sharded, so two threads should
+//! not slow each other down.
+//!
+//! `cargo bench -p resilient-benches --bench throughput`
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use resilient_benches::{Client, ready};
+
+fn throughput(c: &mut Criterion) {
+    resilient_benches::install_policies();
+    let client = Client::default();
+    let mut group = c.benchmark_group("throughput_named_breaker_budget");
+    group.throughput(Throughput::Elements(1));
+    for threads in [1u64, 2] {
+        group.bench_function(format!("{threads} thread(s)"), |b| {
+            b.iter_custom(|iterations| {
+                // Each thread makes `iterations` calls: the time per call is per thread, so equal
+                // times on 1 and 2 threads mean double the throughput.
+                let start = Instant::now();
+                std::thread::scope(|scope| {
+                    for _ in 0..threads {
+                        scope.spawn(|| {
+                            for _ in 0..iterations {
+                                black_box(ready(client.guarded(black_box("message-id")))).ok();
+                            }
+                        });
+                    }
+                });
+                start.elapsed()
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, throughput);
+criterion_main!(benches);
