@@ -1,0 +1,105 @@
+//! Compile-time cost: a crate with 200 `#[retry]` functions against the same crate written
+//! with backon closures. Generates both crates under `target/compile-time/`, builds their
+//! dependencies once, then times a rebuild of each crate alone (dev profile, median of 3).
+//!
+//! `cargo bench -p resilient-benches --bench compile_time`
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const FUNCTIONS: usize = 200;
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
+}
+
+fn write_crate(dir: &Path, name: &str, dependencies: &str, prelude: &str, function: impl Fn(usize) -> String) {
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        format!("[package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n[workspace]\n\n[dependencies]\n{dependencies}\n"),
+    )
+    .unwrap();
+    let mut source = prelude.to_owned();
+    for n in 0..FUNCTIONS {
+        source.push_str(&function(n));
+    }
+    std::fs::write(dir.join("src/lib.rs"), source).unwrap();
+}
+
+/// Median time to rebuild the crate alone.
+fn rebuild_time(dir: &Path, target: &Path) -> Duration {
+    let build = || {
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "--quiet", "--offline"])
+            .env("CARGO_TARGET_DIR", target)
+            .current_dir(dir)
+            .status()
+            .unwrap();
+        assert!(status.success(), "building {}", dir.display());
+    };
+    build(); // dependencies
+    let mut times: Vec<Duration> = (0..3)
+        .map(|_| {
+            let lib = dir.join("src/lib.rs");
+            let source = std::fs::read_to_string(&lib).unwrap();
+            std::fs::write(&lib, source).unwrap(); // a new mtime: rebuild this crate only
+            let start = Instant::now();
+            build();
+            start.elapsed()
+        })
+        .collect();
+    times.sort();
+    times[1]
+}
+
+const ERROR: &str = r#"
+#[derive(Debug, resilient::Transient)]
+#[transient]
+pub struct Unavailable;
+
+pub struct Client;
+
+impl Client {
+    async fn get(&self, _id: &str) -> Result<u64, Unavailable> {
+        Ok(1)
+    }
+}
+"#;
+
+fn main() {
+    let root = workspace().join("target/compile-time");
+    let target = root.join("target");
+    let resilient = workspace().join("resilient");
+    let with_macro = root.join("with-retry");
+    write_crate(
+        &with_macro,
+        "compile_time_retry",
+        &format!("resilient = {{ path = {:?} }}", resilient.display().to_string()),
+        &format!("use resilient::retry;\n{ERROR}"),
+        |n| {
+            format!(
+                "\n#[retry(max_attempts = 3, initial_delay = \"100ms\")]\npub async fn call_{n}(client: &Client, id: &str) -> Result<u64, Unavailable> {{\n    client.get(id).await\n}}\n"
+            )
+        },
+    );
+    let with_backon = root.join("with-backon");
+    write_crate(
+        &with_backon,
+        "compile_time_backon",
+        &format!("resilient = {{ path = {:?} }}\nbackon = \"1\"", resilient.display().to_string()),
+        &format!("use backon::{{ExponentialBuilder, Retryable}};\n{ERROR}"),
+        |n| {
+            format!(
+                "\npub async fn call_{n}(client: &Client, id: &str) -> Result<u64, Unavailable> {{\n    (|| client.get(id)).retry(ExponentialBuilder::default().with_max_times(2)).await\n}}\n"
+            )
+        },
+    );
+    let retry = rebuild_time(&with_macro, &target);
+    let backon = rebuild_time(&with_backon, &target);
+    println!("| crate ({FUNCTIONS} retrying functions) | rebuild time (dev) |");
+    println!("| --- | --- |");
+    println!("| `#[retry]` | {:.2} s |", retry.as_secs_f64());
+    println!("| backon closures | {:.2} s |", backon.as_secs_f64());
+}
