@@ -40,8 +40,6 @@ use crate::registry::NamedPolicy;
 use crate::{Backoff, CircuitBreakerSettings, Jitter, Registry, RetryBudgetSettings};
 
 const TOP_LEVEL: [&str; 3] = ["strict", "defaults", "policies"];
-const BREAKER_KEYS: [&str; 4] = ["failure_ratio", "minimum_throughput", "sampling_window", "break_duration"];
-const BUDGET_KEYS: [&str; 2] = ["ratio", "min_per_second"];
 /// A fixed interval with more attempts than this hammers a struggling service at a steady beat.
 const MANY_FIXED_ATTEMPTS: u32 = 5;
 
@@ -238,13 +236,13 @@ impl<'a> Loader<'a> {
                 "circuit_breaker" => {
                     if let Some(table) = self.table_keys(value, &key_path) {
                         let settings = breaker.get_or_insert_with(CircuitBreakerSettings::default);
-                        self.breaker_keys(&key_path, &table, settings);
+                        self.settings_keys(&key_path, key_span, &table, settings);
                     }
                 }
                 "retry_budget" => {
                     if let Some(table) = self.table_keys(value, &key_path) {
                         let settings = budget.get_or_insert_with(RetryBudgetSettings::default);
-                        self.budget_keys(&key_path, &table, settings);
+                        self.settings_keys(&key_path, key_span, &table, settings);
                     }
                 }
                 _ if KEYS.contains(&key.as_str()) => match builder.clone().set(key, value_of(value.get_ref())) {
@@ -315,56 +313,69 @@ impl<'a> Loader<'a> {
         }
     }
 
-    fn breaker_keys(&mut self, path: &str, table: &Written<'a>, settings: &mut CircuitBreakerSettings) {
+    /// Reads a `circuit_breaker` or `retry_budget` table into `settings`, then reports the
+    /// rules the settings break, at the value or else at the table.
+    fn settings_keys<S: SharedSettings>(
+        &mut self,
+        path: &str,
+        table_span: &Range<usize>,
+        table: &Written<'a>,
+        settings: &mut S,
+    ) {
         for (key, (key_span, value)) in &table.keys {
-            let key_path = format!("{path}.{key}");
-            let result = match key.as_str() {
-                "failure_ratio" => number(value.get_ref()).map(|n| settings.failure_ratio = n),
-                "minimum_throughput" => count(value.get_ref()).map(|n| settings.minimum_throughput = n),
-                "sampling_window" => duration(value.get_ref()).map(|d| settings.sampling_window = d),
-                "break_duration" => duration(value.get_ref()).map(|d| settings.break_duration = d),
-                unknown => {
-                    self.error(key_span, path, unknown_key_message(unknown, &BREAKER_KEYS, "the circuit breaker keys are `failure_ratio`, `minimum_throughput`, `sampling_window`, `break_duration`"));
-                    continue;
-                }
-            };
-            if let Err(message) = result {
-                self.error(&value.span(), &key_path, message);
+            if !S::KEYS.contains(&key.as_str()) {
+                let known = S::KEYS.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
+                self.error(key_span, path, unknown_key_message(key, S::KEYS, &format!("the keys here are {known}")));
+            } else if let Err(message) = settings.set(key, value.get_ref()) {
+                self.error(&value.span(), &format!("{path}.{key}"), message);
             }
         }
         for (key, message) in settings.problems() {
-            let span = locate_value(table, key).unwrap_or(0..0);
+            let span = locate_value(table, key).unwrap_or_else(|| table_span.clone());
             self.error(&span, &format!("{path}.{key}"), message);
         }
     }
+}
 
-    fn budget_keys(&mut self, path: &str, table: &Written<'a>, settings: &mut RetryBudgetSettings) {
-        for (key, (key_span, value)) in &table.keys {
-            let key_path = format!("{path}.{key}");
-            let result = match key.as_str() {
-                "ratio" => number(value.get_ref()).map(|n| settings.ratio = n),
-                "min_per_second" => count(value.get_ref()).map(|n| settings.min_per_second = n),
-                unknown => {
-                    self.error(
-                        key_span,
-                        path,
-                        unknown_key_message(
-                            unknown,
-                            &BUDGET_KEYS,
-                            "the retry budget keys are `ratio` and `min_per_second`",
-                        ),
-                    );
-                    continue;
-                }
-            };
-            if let Err(message) = result {
-                self.error(&value.span(), &key_path, message);
-            }
+/// The settings of a policy's shared state, read key by key from their table.
+trait SharedSettings {
+    const KEYS: &'static [&'static str];
+    /// Sets a known key; the message says what is wrong with the value.
+    fn set(&mut self, key: &str, value: &DeValue<'_>) -> Result<(), String>;
+    fn problems(&self) -> Vec<(&'static str, String)>;
+}
+
+impl SharedSettings for CircuitBreakerSettings {
+    const KEYS: &'static [&'static str] = &["failure_ratio", "minimum_throughput", "sampling_window", "break_duration"];
+
+    fn set(&mut self, key: &str, value: &DeValue<'_>) -> Result<(), String> {
+        match key {
+            "failure_ratio" => self.failure_ratio = number(value)?,
+            "minimum_throughput" => self.minimum_throughput = count(value)?,
+            "sampling_window" => self.sampling_window = duration(value)?,
+            _ => self.break_duration = duration(value)?,
         }
-        for (key, message) in settings.problems() {
-            let span = locate_value(table, key).unwrap_or(0..0);
-            self.error(&span, &format!("{path}.{key}"), message);
+        Ok(())
+    }
+
+    fn problems(&self) -> Vec<(&'static str, String)> {
+        CircuitBreakerSettings::problems(self)
+    }
+}
+
+impl SharedSettings for RetryBudgetSettings {
+    const KEYS: &'static [&'static str] = &["ratio", "min_per_second"];
+
+    fn set(&mut self, key: &str, value: &DeValue<'_>) -> Result<(), String> {
+        match key {
+            "ratio" => self.ratio = number(value)?,
+            _ => self.min_per_second = count(value)?,
         }
+        Ok(())
+    }
+
+    fn problems(&self) -> Vec<(&'static str, String)> {
+        RetryBudgetSettings::problems(self)
     }
 }
 
