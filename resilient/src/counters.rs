@@ -242,7 +242,8 @@ pub struct BreakerStats {
 pub struct Stats {
     /// One entry per `#[retry]` function, sorted by policy then operation.
     pub operations: Vec<OperationStats>,
-    /// One entry per policy with a circuit breaker that has been used, sorted by policy.
+    /// One entry per policy name with a circuit breaker in a registry installed so far (the
+    /// newest breaker of each name), sorted by policy.
     pub breakers: Vec<BreakerStats>,
 }
 
@@ -252,7 +253,7 @@ impl Stats {
         self.operations.iter().find(|stats| stats.operation == operation)
     }
 
-    /// The breaker of `policy`, if it has one that has been used.
+    /// The breaker of `policy`, if an installed registry gave it one.
     pub fn breaker(&self, policy: &str) -> Option<&BreakerStats> {
         self.breakers.iter().find(|stats| stats.policy == policy)
     }

@@ -65,6 +65,29 @@
 //! # Ok::<(), resilient::ConfigError>(())
 //! ```
 //!
+//! # Circuit breaker, retry budget, counters
+//!
+//! A named policy may have a [`CircuitBreakerSettings`] and a [`RetryBudgetSettings`]
+//! (`[policies.NAME.circuit_breaker]`, `[policies.NAME.retry_budget]`), shared by every call
+//! site that names it. An open breaker refuses calls at once with [`Rejected::CircuitOpen`],
+//! without calling the operation, and lets one probe through after its break; an empty budget
+//! returns the last error instead of retrying. [`Registry::stats`] reads the counters of every
+//! `#[retry]` function and every breaker.
+//!
+//! ```
+//! use resilient::{CircuitBreakerSettings, Policy, Registry, RetryBudgetSettings};
+//!
+//! resilient::install(
+//!     Registry::builder()
+//!         .policy("graph", Policy::DEFAULT)
+//!         .circuit_breaker("graph", CircuitBreakerSettings { failure_ratio: 0.5, ..Default::default() })
+//!         .retry_budget("graph", RetryBudgetSettings { ratio: 0.1, min_per_second: 10 })
+//!         .build(),
+//! );
+//! let stats = Registry::default().stats();
+//! assert_eq!(stats.breaker("graph").unwrap().state, resilient::BreakerState::Closed);
+//! ```
+//!
 //! # Features
 //!
 //! | feature | adds |

@@ -314,8 +314,8 @@ impl<C: Clock> Call<C> {
         home: Option<fn(Rejected) -> E>,
         display: fn(&E, &mut fmt::Formatter<'_>) -> fmt::Result,
     ) -> Step<Result<T, E>> {
-        let rejection = |limit| match home {
-            Some(home) => home(limit),
+        let rejection = |rejected| match home {
+            Some(home) => home(rejected),
             None => unreachable!("attempts are timed or refused only when the error type can hold a rejection"),
         };
         let error = match outcome {
