@@ -18,6 +18,8 @@ fn happy_path_async(c: &mut Criterion) {
     group.bench_function("resilient inline", |b| b.iter(|| ready(client.inline(id))));
     group.bench_function("resilient named", |b| b.iter(|| ready(client.named(id))));
     group.bench_function("resilient named + breaker + budget", |b| b.iter(|| ready(client.guarded(id))));
+    group.bench_function("plain async fn, with an await point", |b| b.iter(|| ready(client.plain_awaiting(id))));
+    group.bench_function("resilient inline, with an await point", |b| b.iter(|| ready(client.inline_awaiting(id))));
     group.bench_function("backon", |b| b.iter(|| ready(client.backon(id))));
     group.bench_function("tokio-retry", |b| b.iter(|| ready(client.tokio_retry(id))));
     let mut tower = tower::retry::Retry::new(TowerAttempts(2), tower::service_fn(|id: &'static str| client.plain(id)));

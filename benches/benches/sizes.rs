@@ -68,6 +68,19 @@ fn main() {
         plain,
         allocations_per_call(|| drop(ready(client.guarded(id)))),
     );
+    let awaiting = size_of_val(&client.plain_awaiting(id));
+    row(
+        "plain async fn with an await point",
+        Some(awaiting),
+        plain,
+        allocations_per_call(|| drop(ready(client.plain_awaiting(id)))),
+    );
+    row(
+        "resilient inline, with an await point",
+        Some(size_of_val(&client.inline_awaiting(id))),
+        awaiting,
+        allocations_per_call(|| drop(ready(client.inline_awaiting(id)))),
+    );
     row(
         "backon",
         Some(size_of_val(&client.backon(id))),

@@ -50,6 +50,18 @@ impl Client {
         Ok(work(self.base, id))
     }
 
+    /// The operation with an await point, as a remote call has (ready at once).
+    pub async fn plain_awaiting(&self, id: &str) -> Result<u64, BenchError> {
+        std::future::ready(()).await;
+        Ok(work(self.base, id))
+    }
+
+    #[retry(max_attempts = 3, initial_delay = "100ms")]
+    pub async fn inline_awaiting(&self, id: &str) -> Result<u64, BenchError> {
+        std::future::ready(()).await;
+        Ok(work(self.base, id))
+    }
+
     /// Fails every other call: the first attempt fails, the retry succeeds.
     pub async fn flaky(&self, id: &str) -> Result<u64, BenchError> {
         self.flaky_blocking(id)
