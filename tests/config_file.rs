@@ -207,6 +207,35 @@ fn unknown_keys_and_tables_suggest_the_right_one() {
 }
 
 #[test]
+fn values_of_the_wrong_kind_say_what_was_expected() {
+    assert_eq!(error("policies = 5\n"), "<string>:1:12: policies: expected tables `[policies.NAME]`, found an integer");
+    assert_eq!(
+        error("[policies.p.circuit_breaker]\nfailure_ratio = \"half\"\n"),
+        "<string>:2:17: policies.p.circuit_breaker.failure_ratio: expected a number, e.g. 0.5, found a string"
+    );
+    assert_eq!(
+        error("[policies.p.circuit_breaker]\nminimum_throughput = 99999999999\n"),
+        "<string>:2:22: policies.p.circuit_breaker.minimum_throughput: expected an integer from 0 to 4294967295, found 99999999999"
+    );
+    assert_eq!(
+        error("[policies.p.circuit_breaker]\nbreak_duration = 15\n"),
+        "<string>:2:18: policies.p.circuit_breaker.break_duration: expected a duration string such as \"30s\", found an integer"
+    );
+    assert_eq!(
+        error("[policies.p]\nmax_attempts = 0x7fffffffffffffff1\n"),
+        "<string>:2:16: policies.p.max_attempts: expected an integer >= 1 or \"unbounded\", found an integer too large"
+    );
+    assert_eq!(
+        error("[policies.p.retry_budget]\nratios = 0.1\n"),
+        "<string>:2:1: policies.p.retry_budget: unknown key `ratios`, did you mean `ratio`?"
+    );
+    assert_eq!(
+        error("[policies.p.retry_budget]\nshare = 0.1\n"),
+        "<string>:2:1: policies.p.retry_budget: unknown key `share`; the keys here are `ratio`, `min_per_second`"
+    );
+}
+
+#[test]
 fn every_error_of_a_file_is_reported_in_file_order() {
     let all = errors(
         r#"

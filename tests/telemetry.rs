@@ -101,6 +101,29 @@ fn each_retry_is_a_warn_event_with_its_fields() {
     assert_eq!(second.fields["error"], "unavailable");
 }
 
+#[retry(policy = "telemetry-missing")]
+async fn names_a_missing_policy() -> Result<(), Error> {
+    Ok(())
+}
+
+#[test]
+fn a_missing_policy_is_one_warning_per_name() {
+    resilient::install(resilient::Registry::default());
+    let recorder = Recorder::default();
+    let subscriber = tracing_subscriber::registry().with(recorder.clone());
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+    tracing::subscriber::with_default(subscriber, || {
+        for _ in 0..3 {
+            runtime.block_on(names_a_missing_policy()).unwrap();
+        }
+    });
+    let events = recorder.0.lock().unwrap().clone();
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0].level, Level::WARN);
+    assert_eq!(events[0].fields["policy"], "telemetry-missing");
+    assert!(events[0].fields["message"].contains("no policy named `telemetry-missing`"), "{events:?}");
+}
+
 #[test]
 fn giving_up_is_one_error_event() {
     let events = events_of(5, false);
