@@ -495,7 +495,7 @@ impl Future for Wait<'_> {
     }
 }
 
-/// One attempt of an async body: polls it with [`DEPTH`] raised and races it against the
+/// One attempt of an async body: polls it with the nesting depth raised and races it against the
 /// attempt's time limit. Dropping it drops the body: nothing runs after a cancellation. A call
 /// the breaker refused resolves at once, without polling the body.
 #[derive(Debug)]
