@@ -51,7 +51,7 @@ thread_local! {
 
 /// This thread's slot: an index below [`SHARDS`] that no other live thread holds, or
 /// [`SHARDS`] when every slot is taken.
-#[inline]
+#[inline(always)]
 pub(crate) fn shard() -> usize {
     SLOT.try_with(|slot| {
         let index = slot.0.get();
@@ -86,7 +86,7 @@ impl Sharded {
         Sharded { shards: [const { Padded(AtomicU64::new(0)) }; SHARDS], overflow: Padded(AtomicU64::new(0)) }
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn increment(&self) {
         match self.shards.get(shard()) {
             Some(own) => own.0.store(own.0.load(Relaxed).wrapping_add(1), Relaxed),

@@ -284,7 +284,7 @@ impl CallSite {
     }
 
     /// The policy a call starting now runs under.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn entry(&'static self) -> &'static PolicyEntry {
         match self.source {
             Source::Inline(entry) => entry,

@@ -88,7 +88,7 @@ thread_local! {
 struct InsideAttempt;
 
 impl InsideAttempt {
-    #[inline]
+    #[inline(always)]
     fn enter() -> Self {
         DEPTH.with(|depth| depth.set(depth.get() + 1));
         InsideAttempt
@@ -96,7 +96,7 @@ impl InsideAttempt {
 }
 
 impl Drop for InsideAttempt {
-    #[inline]
+    #[inline(always)]
     fn drop(&mut self) {
         DEPTH.with(|depth| depth.set(depth.get() - 1));
     }
@@ -204,7 +204,7 @@ impl<C: Clock> Clocked<C> {
 
 impl<C: Clock> Call<C> {
     /// Starts a call at `site`, under the policy the site resolves to now.
-    #[inline]
+    #[inline(always)]
     pub fn begin(site: &'static CallSite) -> Self {
         let entry = site.entry();
         let policy = &entry.policy;
@@ -217,20 +217,20 @@ impl<C: Clock> Call<C> {
         Call { entry, attempts: 0, flags: if nested { flag::NESTED } else { 0 }, clocked }
     }
 
-    #[inline]
+    #[inline(always)]
     fn has(&self, flag: u8) -> bool {
         self.flags & flag != 0
     }
 
     /// This call's limit: 1 when nested, `u32::MAX` when unbounded.
-    #[inline]
+    #[inline(always)]
     fn max_attempts(&self) -> u32 {
         if self.has(flag::NESTED) { 1 } else { self.entry.policy.max_attempts().unwrap_or(u32::MAX) }
     }
 
     /// Whether the next attempt is the last this call can make: owned arguments are moved
     /// into it instead of cloned.
-    #[inline]
+    #[inline(always)]
     pub fn is_last_attempt(&self) -> bool {
         self.attempts + 1 >= self.max_attempts()
     }
@@ -239,7 +239,7 @@ impl<C: Clock> Call<C> {
     /// that is retrying checks the breaker before each wait instead). Returns whether the
     /// attempt may run. A refusal needs an error type that can hold a [`Rejected`]; without
     /// one the breaker cannot refuse, and that is logged once.
-    #[inline]
+    #[inline(always)]
     fn admit(&mut self, site: &'static CallSite, holds_rejection: bool) -> bool {
         site.counters.attempts.increment();
         self.attempts += 1;
@@ -267,7 +267,7 @@ impl<C: Clock> Call<C> {
     /// Runs one attempt of an async body, within the attempt timeout if there is one.
     /// `holds_rejection` says whether the function's error type can hold a [`Rejected`];
     /// without it, no timeout can be reported, so none is applied (and that is logged once).
-    #[inline]
+    #[inline(always)]
     pub fn attempt<F: Future>(&mut self, site: &'static CallSite, holds_rejection: bool, body: F) -> Attempt<'_, F, C> {
         self.flags &= !flag::TIMED;
         if self.admit(site, holds_rejection) {
@@ -306,7 +306,7 @@ impl<C: Clock> Call<C> {
     ///
     /// `home` converts a [`Rejected`] into the function's error type, when it can; `display`
     /// formats the error for events.
-    #[inline]
+    #[inline(always)]
     pub fn after<T, E: Transient>(
         &mut self,
         site: &'static CallSite,
@@ -507,6 +507,7 @@ pub struct Attempt<'a, F, C: Clock> {
 impl<F: Future, C: Clock> Future for Attempt<'_, F, C> {
     type Output = AttemptOutcome<F::Output>;
 
+    #[inline(always)]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         // SAFETY: `body` is structurally pinned: it is never moved out of `self`, and
         // `Attempt` implements neither `Unpin` by hand nor `Drop`. `call` is a plain reference.
