@@ -30,40 +30,47 @@ pub(crate) struct Sharded {
 /// Which slots are held, one bit each.
 static HELD: AtomicU32 = AtomicU32::new(0);
 
-/// This thread's slot, released for another thread when this one exits.
-struct Slot(Cell<usize>);
-
 const UNASSIGNED: usize = usize::MAX;
 const NONE_FREE: usize = SHARDS;
 
-impl Drop for Slot {
+thread_local! {
+    /// This thread's slot. No destructor, so reading it is a plain thread-local load.
+    static SLOT: Cell<usize> = const { Cell::new(UNASSIGNED) };
+    /// Releases the slot when the thread exits; touched once, when the slot is claimed.
+    static RELEASE: Release = const { Release };
+}
+
+struct Release;
+
+impl Drop for Release {
     fn drop(&mut self) {
-        let index = self.0.get();
+        let index = SLOT.try_with(Cell::get).unwrap_or(UNASSIGNED);
         if index < SHARDS {
             HELD.fetch_and(!(1 << index), Relaxed);
         }
+        let _ = SLOT.try_with(|slot| slot.set(NONE_FREE));
     }
-}
-
-thread_local! {
-    static SLOT: Slot = const { Slot(Cell::new(UNASSIGNED)) };
 }
 
 /// This thread's slot: an index below [`SHARDS`] that no other live thread holds, or
 /// [`SHARDS`] when every slot is taken.
 #[inline(always)]
 pub(crate) fn shard() -> usize {
-    SLOT.try_with(|slot| {
-        let index = slot.0.get();
-        if index != UNASSIGNED {
-            return index;
-        }
-        let index = claim();
-        slot.0.set(index);
-        index
-    })
-    // During thread teardown, when the slot is gone: share the overflow cell.
-    .unwrap_or(NONE_FREE)
+    let index = SLOT.with(Cell::get);
+    if index != UNASSIGNED { index } else { assign() }
+}
+
+#[cold]
+fn assign() -> usize {
+    let index = claim();
+    SLOT.with(|slot| slot.set(index));
+    // Register the release; a thread already tearing down keeps the overflow cell instead.
+    if index < SHARDS && RELEASE.try_with(|_| ()).is_err() {
+        HELD.fetch_and(!(1 << index), Relaxed);
+        SLOT.with(|slot| slot.set(NONE_FREE));
+        return NONE_FREE;
+    }
+    index
 }
 
 #[cold]
