@@ -56,7 +56,12 @@ impl Registry {
 
     /// The policy a call naming `name` runs under: its own, else the defaults.
     pub fn resolve(&self, name: &str) -> &Policy {
-        self.policy(name).unwrap_or(&self.defaults.policy)
+        &self.named(name).policy
+    }
+
+    /// What a call naming `name` runs under: its own entry, else the defaults.
+    fn named(&self, name: &str) -> &NamedPolicy {
+        self.policies.get(name).unwrap_or(&self.defaults)
     }
 
     /// The policy used by names without one of their own (`[defaults]` in the file).
@@ -67,12 +72,12 @@ impl Registry {
     /// The circuit breaker settings of the policy `name` (its own or inherited from
     /// `[defaults]`), if it has a breaker.
     pub fn circuit_breaker(&self, name: &str) -> Option<&CircuitBreakerSettings> {
-        self.policies.get(name).unwrap_or(&self.defaults).circuit_breaker.as_ref()
+        self.named(name).circuit_breaker.as_ref()
     }
 
     /// The retry budget settings of the policy `name`, if it has a budget.
     pub fn retry_budget(&self, name: &str) -> Option<&RetryBudgetSettings> {
-        self.policies.get(name).unwrap_or(&self.defaults).retry_budget.as_ref()
+        self.named(name).retry_budget.as_ref()
     }
 
     /// A snapshot of the counters of every `#[retry]` function in the program and of every

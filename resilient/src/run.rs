@@ -256,8 +256,7 @@ impl<C: Clock> Call<C> {
             }
             Admission::Rejected(retry_in) if holds_rejection || report_no_home(site) => {
                 self.flags |= flag::REJECTED;
-                let policy = &self.entry.policy;
-                self.clocked.get_or_insert_with(|| Clocked::start(policy)).as_mut().set_limit(retry_in);
+                self.clock_state().as_mut().set_limit(retry_in);
                 false
             }
             Admission::Rejected(_) => true,
@@ -342,6 +341,12 @@ impl<C: Clock> Call<C> {
         }
     }
 
+    /// The call's clock state, started now if this is the first time it is needed.
+    fn clock_state(&mut self) -> &mut Pin<Box<Clocked<C>>> {
+        let policy: &'static crate::Policy = &self.entry.policy;
+        self.clocked.get_or_insert_with(|| Clocked::start(policy))
+    }
+
     fn limit(&self) -> Duration {
         self.clocked.as_ref().map_or(Duration::ZERO, |clocked| clocked.limit)
     }
@@ -371,18 +376,18 @@ impl<C: Clock> Call<C> {
     ) -> Option<Duration> {
         let policy = &self.entry.policy;
         let (attempts, max_attempts, nested) = (self.attempts, self.max_attempts(), self.has(flag::NESTED));
-        let clocked = self.clocked.get_or_insert_with(|| Clocked::start(policy));
-        let start = clocked.start;
         let shared = self.entry.shared;
         let breaker = shared.and_then(|shared| shared.breaker.as_ref().map(|breaker| (shared, breaker)));
         if let Some((shared, breaker)) = breaker {
-            let probe = self.flags & flag::PROBE != 0;
+            let probe = self.has(flag::PROBE);
             match classification {
                 Classification::Permanent => breaker.on_pass(|| shared.now::<C>(), probe),
                 _ => breaker.on_failure(shared.now::<C>(), probe, site.policy_name()),
             }
             self.flags &= !flag::PROBE;
         }
+        let clocked = self.clock_state();
+        let start = clocked.start;
         let give_up = |reason| {
             let counters = &site.counters;
             SiteCounters::bump(&counters.failed_calls);
@@ -451,8 +456,7 @@ impl<C: Clock> Call<C> {
         if delay.is_zero() {
             return Wait(None);
         }
-        let policy = &self.entry.policy;
-        Wait(Some(self.clocked.get_or_insert_with(|| Clocked::start(policy)).as_mut().timer(delay)))
+        Wait(Some(self.clock_state().as_mut().timer(delay)))
     }
 
     /// Waits before the next attempt (blocking).
