@@ -212,12 +212,12 @@ impl Policy {
     }
 
     /// The deadline of a whole call, waits included.
-    pub fn max_elapsed(&self) -> Option<Duration> {
+    pub const fn max_elapsed(&self) -> Option<Duration> {
         self.max_elapsed
     }
 
     /// The time limit of one attempt.
-    pub fn attempt_timeout(&self) -> Option<Duration> {
+    pub const fn attempt_timeout(&self) -> Option<Duration> {
         self.attempt_timeout
     }
 

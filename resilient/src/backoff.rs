@@ -18,6 +18,10 @@ pub(crate) fn delay(policy: &Policy, retry: u32, previous: Duration, rng: &mut i
         return Duration::from_nanos(rng.random_range(base..=high)).min(policy.max_delay());
     }
     let d = nanos(policy.base_delay(retry));
+    if d == 0 {
+        // Nothing to jitter: leave the generator alone (an immediate retry stays cheap).
+        return Duration::ZERO;
+    }
     let jittered = match policy.jitter() {
         Jitter::Full => rng.random_range(0..=d),
         Jitter::Equal => d / 2 + rng.random_range(0..=d - d / 2),

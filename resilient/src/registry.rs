@@ -177,6 +177,9 @@ pub struct PolicyEntry {
     pub(crate) policy: Policy,
     /// The name's breaker and budget, if it has either.
     pub(crate) shared: Option<&'static PolicyState>,
+    /// Whether a call needs the clock from its start: the policy has a deadline or an attempt
+    /// timeout. Worked out once here, so that starting a call tests one byte.
+    pub(crate) timed: bool,
     /// The registry generation this entry belongs to; a cached entry is current while it
     /// equals [`GENERATION`].
     generation: u64,
@@ -185,7 +188,12 @@ pub struct PolicyEntry {
 impl PolicyEntry {
     /// An entry for a policy written inline in `#[retry(...)]`: it never goes stale.
     pub const fn inline(policy: Policy) -> Self {
-        PolicyEntry { policy, shared: None, generation: u64::MAX }
+        PolicyEntry::new(policy, None, u64::MAX)
+    }
+
+    const fn new(policy: Policy, shared: Option<&'static PolicyState>, generation: u64) -> Self {
+        let timed = policy.attempt_timeout().is_some() || policy.max_elapsed().is_some();
+        PolicyEntry { policy, shared, timed, generation }
     }
 }
 
@@ -200,7 +208,7 @@ struct Installed {
     warned: Mutex<HashSet<String>>,
 }
 
-static BUILTIN_DEFAULTS: PolicyEntry = PolicyEntry { policy: Policy::DEFAULT, shared: None, generation: 0 };
+static BUILTIN_DEFAULTS: PolicyEntry = PolicyEntry::new(Policy::DEFAULT, None, 0);
 static CURRENT: AtomicPtr<Installed> = AtomicPtr::new(std::ptr::null_mut());
 /// Bumped by every install; 0 means nothing was installed and the built-in defaults apply.
 static GENERATION: AtomicU64 = AtomicU64::new(0);
@@ -214,7 +222,7 @@ pub fn install(registry: Registry) {
     let generation = GENERATION.load(Ordering::Relaxed) + 1;
     let entry = |name: &str, named: NamedPolicy| {
         let shared = crate::state::for_policy(name, named.circuit_breaker.as_ref(), named.retry_budget.as_ref());
-        &*Box::leak(Box::new(PolicyEntry { policy: named.policy, shared, generation }))
+        &*Box::leak(Box::new(PolicyEntry::new(named.policy, shared, generation)))
     };
     let installed = Installed {
         generation,

@@ -209,8 +209,7 @@ impl<C: Clock> Call<C> {
         let entry = site.entry();
         let policy = &entry.policy;
         let nested = policy.nested() == Nested::Single && DEPTH.with(Cell::get) > 0;
-        let timed = policy.attempt_timeout().is_some() || policy.max_elapsed().is_some();
-        let clocked = if timed { Some(Clocked::start(policy)) } else { None };
+        let clocked = if entry.timed { Some(Clocked::start(policy)) } else { None };
         if let Some(budget) = entry.shared.and_then(|shared| shared.budget.as_ref()) {
             budget.deposits.increment();
         }
@@ -270,7 +269,8 @@ impl<C: Clock> Call<C> {
     pub fn attempt<F: Future>(&mut self, site: &'static CallSite, holds_rejection: bool, body: F) -> Attempt<'_, F, C> {
         self.flags &= !flag::TIMED;
         if self.admit(site, holds_rejection) {
-            if let (Some(timeout), Some(clocked)) = (self.entry.policy.attempt_timeout(), self.clocked.as_mut()) {
+            // The clock state first: it is on hand, and absent on the happy path.
+            if let (Some(clocked), Some(timeout)) = (self.clocked.as_mut(), self.entry.policy.attempt_timeout()) {
                 if holds_rejection || report_no_home(site) {
                     let limit = match self.entry.policy.max_elapsed() {
                         Some(deadline) => timeout.min(deadline.saturating_sub(C::since(clocked.start))),
@@ -466,6 +466,7 @@ impl<C: Clock> Call<C> {
 }
 
 impl<C: Clock> Drop for Call<C> {
+    #[inline(always)]
     fn drop(&mut self) {
         // A probe whose call was cancelled has no outcome: let another call probe.
         if self.has(flag::PROBE) {
@@ -473,7 +474,18 @@ impl<C: Clock> Drop for Call<C> {
                 breaker.release_probe();
             }
         }
+        // Taken here so that the happy path, which has no clock state, drops nothing: left to
+        // the drop glue, the box's (timer's) destructor is an out-of-line call on every call.
+        if let Some(clocked) = self.clocked.take() {
+            release(clocked);
+        }
     }
+}
+
+/// Frees a call's clock state, stopping its timer: on the failure path only.
+#[inline(never)]
+fn release<C: Clock>(clocked: Pin<Box<Clocked<C>>>) {
+    drop(clocked);
 }
 
 #[cold]
