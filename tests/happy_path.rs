@@ -1,5 +1,6 @@
-//! The happy path (first attempt succeeds) allocates nothing, and an annotated async fn's
-//! future is at most 64 bytes larger than the same fn unannotated.
+//! The happy path (first attempt succeeds) allocates nothing, a thread that retries allocates
+//! a call's clock state once, and an annotated async fn's future is at most 64 bytes larger
+//! than the same fn unannotated.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -44,12 +45,14 @@ fn poll_once<F: Future>(future: F) -> F::Output {
     }
 }
 
-#[derive(Debug, Transient)]
+#[derive(Debug, PartialEq, Transient)]
 #[transient]
 struct Unavailable;
 
 struct Client {
     base: u64,
+    /// Calls of `flaky`: odd calls fail.
+    flaky_calls: Cell<u32>,
 }
 
 impl Client {
@@ -74,11 +77,30 @@ impl Client {
     fn blocking(&self, id: &str) -> Result<u64, Unavailable> {
         Ok(self.base + id.len() as u64)
     }
+
+    /// Fails, then succeeds at once on the retry.
+    #[retry(max_attempts = 2, backoff = "immediate")]
+    async fn retried(&self) -> Result<u32, Unavailable> {
+        let call = self.flaky_calls.get();
+        self.flaky_calls.set(call + 1);
+        if call.is_multiple_of(2) { Err(Unavailable) } else { Ok(call) }
+    }
+
+    /// A deadline: the call's clock starts with the call, even when the first attempt succeeds.
+    #[retry(max_attempts = 3, max_elapsed = "10s")]
+    async fn with_deadline(&self, id: &str) -> Result<u64, Unavailable> {
+        std::future::ready(()).await;
+        Ok(self.base + id.len() as u64)
+    }
+}
+
+fn client(base: u64) -> Client {
+    Client { base, flaky_calls: Cell::new(0) }
 }
 
 #[test]
 fn the_happy_path_allocates_nothing() {
-    let client = Client { base: 40 };
+    let client = client(40);
     // The first call of a named site fills its policy cache; that is the slow path.
     assert_eq!(poll_once(client.named("ab")).unwrap(), 42);
     for _ in 0..3 {
@@ -94,8 +116,23 @@ fn the_happy_path_allocates_nothing() {
 }
 
 #[test]
+fn a_thread_that_retries_allocates_the_clock_state_once() {
+    let client = client(40);
+    // The first retried call allocates the clock state; later calls on the thread reuse it.
+    assert_eq!(allocations_during(|| poll_once(client.retried())), (1, Ok(1)));
+    for call in [3, 5, 7] {
+        assert_eq!(allocations_during(|| poll_once(client.retried())), (0, Ok(call)));
+    }
+    // A policy with a deadline needs the clock from the start of every call: the same state.
+    for _ in 0..3 {
+        let (allocations, value) = allocations_during(|| poll_once(client.with_deadline("ab")));
+        assert_eq!((allocations, value.unwrap()), (0, 42));
+    }
+}
+
+#[test]
 fn the_future_grows_by_at_most_64_bytes() {
-    let client = Client { base: 0 };
+    let client = client(0);
     let plain = size_of_val(&client.plain("id"));
     let inline = size_of_val(&client.inline("id"));
     let named = size_of_val(&client.named("id"));

@@ -17,10 +17,11 @@
 use std::cell::Cell;
 use std::fmt;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::backoff;
 use crate::breaker::Admission;
@@ -30,16 +31,14 @@ use crate::telemetry::{self, ErrorText, GiveUp};
 use crate::{Classification, Nested, Rejected, Transient};
 
 /// The clock a call reads: tokio's for `async fn` (so a paused test clock is exact), the
-/// system's for plain `fn`.
+/// system's for plain `fn`. Both give standard instants (tokio's wraps one).
 pub trait Clock {
-    /// A point in time.
-    type Instant: Copy;
     /// Now.
-    fn now() -> Self::Instant;
+    fn now() -> Instant;
     /// Time since `start`.
-    fn since(start: Self::Instant) -> Duration;
-    /// The same instant on the standard clock.
-    fn to_std(instant: Self::Instant) -> std::time::Instant;
+    fn since(start: Instant) -> Duration {
+        Self::now().saturating_duration_since(start)
+    }
 }
 
 /// tokio's clock, for `async fn`.
@@ -47,15 +46,8 @@ pub trait Clock {
 pub enum TokioClock {}
 
 impl Clock for TokioClock {
-    type Instant = tokio::time::Instant;
-    fn now() -> Self::Instant {
-        tokio::time::Instant::now()
-    }
-    fn since(start: Self::Instant) -> Duration {
-        start.elapsed()
-    }
-    fn to_std(instant: Self::Instant) -> std::time::Instant {
-        instant.into_std()
+    fn now() -> Instant {
+        tokio::time::Instant::now().into_std()
     }
 }
 
@@ -64,15 +56,8 @@ impl Clock for TokioClock {
 pub enum StdClock {}
 
 impl Clock for StdClock {
-    type Instant = std::time::Instant;
-    fn now() -> Self::Instant {
-        std::time::Instant::now()
-    }
-    fn since(start: Self::Instant) -> Duration {
-        start.elapsed()
-    }
-    fn to_std(instant: Self::Instant) -> std::time::Instant {
-        instant
+    fn now() -> Instant {
+        Instant::now()
     }
 }
 
@@ -146,13 +131,14 @@ pub struct Call<C: Clock> {
     /// The clock state, boxed: created at the first failure, or at the start for a policy with
     /// a deadline or an attempt timeout. A policy with neither reads no clock and allocates
     /// nothing when the first attempt succeeds.
-    clocked: Option<Pin<Box<Clocked<C>>>>,
+    clocked: Option<Pin<Box<Clocked>>>,
+    clock: PhantomData<C>,
 }
 
 /// What a call needs once time matters.
-struct Clocked<C: Clock> {
+struct Clocked {
     /// When the call started (or, without a deadline or timeout, when its first attempt failed).
-    start: C::Instant,
+    start: Instant,
     /// The previous delay, for decorrelated jitter.
     previous_delay: Duration,
     /// The limit of the running attempt (for [`Rejected::AttemptTimedOut`]), or the time left
@@ -162,20 +148,44 @@ struct Clocked<C: Clock> {
     timer: Option<tokio::time::Sleep>,
 }
 
-impl<C: Clock> fmt::Debug for Clocked<C> {
+impl fmt::Debug for Clocked {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Clocked").field("previous_delay", &self.previous_delay).field("limit", &self.limit).finish()
     }
 }
 
-impl<C: Clock> Clocked<C> {
-    fn start(policy: &crate::Policy) -> Pin<Box<Self>> {
-        Box::pin(Clocked {
-            start: C::now(),
-            previous_delay: policy.initial_delay(),
-            limit: Duration::ZERO,
-            timer: None,
-        })
+thread_local! {
+    /// The clock state of the last call on this thread that had one, kept for the next: a
+    /// thread that retries again and again allocates it once, not once a call.
+    static SPARE: Cell<Option<Pin<Box<Clocked>>>> = const { Cell::new(None) };
+}
+
+impl Clocked {
+    /// Clock state for a call under `policy` starting at `start`: this thread's spare if it
+    /// has one, else a new one.
+    fn start(policy: &crate::Policy, start: Instant) -> Pin<Box<Self>> {
+        let previous_delay = policy.initial_delay();
+        match SPARE.try_with(Cell::take) {
+            Ok(Some(mut spare)) => {
+                // Field by field: the timer (released with the spare) is most of the state's
+                // size, and writing the whole state anew would copy it for nothing.
+                // SAFETY: only fields that are not structurally pinned are written.
+                let state = unsafe { spare.as_mut().get_unchecked_mut() };
+                (state.start, state.previous_delay, state.limit) = (start, previous_delay, Duration::ZERO);
+                spare
+            }
+            _ => Box::pin(Clocked { start, previous_delay, limit: Duration::ZERO, timer: None }),
+        }
+    }
+
+    /// Keeps `clocked` as this thread's spare. Its timer is dropped now rather than when the
+    /// spare is reused: it holds on to the runtime that made it, which may be gone by then.
+    #[inline(never)]
+    fn release(mut clocked: Pin<Box<Self>>) {
+        // SAFETY: as in `timer`.
+        unsafe { clocked.as_mut().map_unchecked_mut(|clocked| &mut clocked.timer) }.set(None);
+        // Unavailable only while the thread is exiting: the box is then simply freed.
+        let _ = SPARE.try_with(|spare| spare.set(Some(clocked)));
     }
 
     fn set_limit(self: Pin<&mut Self>, limit: Duration) {
@@ -209,11 +219,11 @@ impl<C: Clock> Call<C> {
         let entry = site.entry();
         let policy = &entry.policy;
         let nested = policy.nested() == Nested::Single && DEPTH.with(Cell::get) > 0;
-        let clocked = if entry.timed { Some(Clocked::start(policy)) } else { None };
+        let clocked = if entry.timed { Some(Self::start_clock(policy)) } else { None };
         if let Some(budget) = entry.shared.and_then(|shared| shared.budget.as_ref()) {
             budget.deposits.increment();
         }
-        Call { entry, attempts: 0, flags: if nested { flag::NESTED } else { 0 }, clocked }
+        Call { entry, attempts: 0, flags: if nested { flag::NESTED } else { 0 }, clocked, clock: PhantomData }
     }
 
     #[inline(always)]
@@ -342,9 +352,15 @@ impl<C: Clock> Call<C> {
     }
 
     /// The call's clock state, started now if this is the first time it is needed.
-    fn clock_state(&mut self) -> &mut Pin<Box<Clocked<C>>> {
+    fn clock_state(&mut self) -> &mut Pin<Box<Clocked>> {
         let policy: &'static crate::Policy = &self.entry.policy;
-        self.clocked.get_or_insert_with(|| Clocked::start(policy))
+        self.clocked.get_or_insert_with(|| Self::start_clock(policy))
+    }
+
+    /// Clock state starting now. Out of line: the happy path of an untimed policy never needs it.
+    #[inline(never)]
+    fn start_clock(policy: &crate::Policy) -> Pin<Box<Clocked>> {
+        Clocked::start(policy, C::now())
     }
 
     fn limit(&self) -> Duration {
@@ -477,15 +493,9 @@ impl<C: Clock> Drop for Call<C> {
         // Taken here so that the happy path, which has no clock state, drops nothing: left to
         // the drop glue, the box's (timer's) destructor is an out-of-line call on every call.
         if let Some(clocked) = self.clocked.take() {
-            release(clocked);
+            Clocked::release(clocked);
         }
     }
-}
-
-/// Frees a call's clock state, stopping its timer: on the failure path only.
-#[inline(never)]
-fn release<C: Clock>(clocked: Pin<Box<Clocked<C>>>) {
-    drop(clocked);
 }
 
 #[cold]
@@ -627,6 +637,20 @@ mod tests {
     async fn fixed_waits_the_same_before_every_retry() {
         let (times, result) = attempt_times(site(fixed(100, 4)), Error::Transient).await;
         assert_eq!(times, [0, 100, 200, 300]);
+        assert_eq!(result, Err(Error::Transient));
+    }
+
+    #[test]
+    fn a_reused_clock_state_starts_fresh_on_another_runtime() {
+        // Both calls run on this thread, so the second gets the first's clock state, whose
+        // timer belonged to a runtime that is gone by then.
+        let paused_runtime =
+            || tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap();
+        let (first, _) = paused_runtime().block_on(attempt_times(site(fixed(100, 3)), Error::Transient));
+        assert_eq!(first, [0, 100, 200]);
+        let deadline = site(fixed(300, 5).max_elapsed(ms(1000)).attempt_timeout(ms(50)));
+        let (second, result) = paused_runtime().block_on(attempt_times(deadline, Error::Transient));
+        assert_eq!(second, [0, 300, 600, 900], "no wait that would end past the deadline starts");
         assert_eq!(result, Err(Error::Transient));
     }
 
