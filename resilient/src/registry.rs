@@ -191,7 +191,7 @@ impl PolicyEntry {
         PolicyEntry::new(policy, None, u64::MAX)
     }
 
-    const fn new(policy: Policy, shared: Option<&'static PolicyState>, generation: u64) -> Self {
+    pub(crate) const fn new(policy: Policy, shared: Option<&'static PolicyState>, generation: u64) -> Self {
         let timed = policy.attempt_timeout().is_some() || policy.max_elapsed().is_some();
         PolicyEntry { policy, shared, timed, generation }
     }

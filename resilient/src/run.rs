@@ -135,6 +135,26 @@ pub struct Call<C: Clock> {
     clock: PhantomData<C>,
 }
 
+/// The time of one step of a call, read from the clock `C` when first asked for: a failure
+/// needs it for the call's start, the breaker, the budget, the deadline and the give-up event,
+/// and one read serves them all.
+struct LazyNow<C: Clock> {
+    now: Option<Instant>,
+    clock: PhantomData<C>,
+}
+
+impl<C: Clock> Default for LazyNow<C> {
+    fn default() -> Self {
+        LazyNow { now: None, clock: PhantomData }
+    }
+}
+
+impl<C: Clock> LazyNow<C> {
+    fn get(&mut self) -> Instant {
+        *self.now.get_or_insert_with(C::now)
+    }
+}
+
 /// What a call needs once time matters.
 struct Clocked {
     /// When the call started (or, without a deadline or timeout, when its first attempt failed).
@@ -382,7 +402,7 @@ impl<C: Clock> Call<C> {
     }
 
     /// The failure path, out of line and free of `T` and `E`: the delay before the next
-    /// attempt, or `None` to return the error.
+    /// attempt, or `None` to return the error. Reads the clock at most once.
     #[inline(never)]
     fn after_failure(
         &mut self,
@@ -391,20 +411,22 @@ impl<C: Clock> Call<C> {
         error: &dyn fmt::Display,
     ) -> Option<Duration> {
         let policy = &self.entry.policy;
-        let (attempts, max_attempts, nested) = (self.attempts, self.max_attempts(), self.has(flag::NESTED));
+        let (attempts, max_attempts) = (self.attempts, self.max_attempts());
+        let (nested, probe) = (self.has(flag::NESTED), self.has(flag::PROBE));
+        let mut now = LazyNow::<C>::default();
+        // Started here at the first failure of a call that had no need of the clock so far.
+        let clocked = self.clocked.get_or_insert_with(|| Clocked::start(policy, now.get()));
+        let start = clocked.start;
         let shared = self.entry.shared;
         let breaker = shared.and_then(|shared| shared.breaker.as_ref().map(|breaker| (shared, breaker)));
         if let Some((shared, breaker)) = breaker {
-            let probe = self.has(flag::PROBE);
             match classification {
-                Classification::Permanent => breaker.on_pass(|| shared.now::<C>(), probe),
-                _ => breaker.on_failure(shared.now::<C>(), probe, site.policy_name()),
+                Classification::Permanent => breaker.on_pass(|| shared.nanos_at(now.get()), probe),
+                _ => breaker.on_failure(shared.nanos_at(now.get()), probe, site.policy_name()),
             }
             self.flags &= !flag::PROBE;
         }
-        let clocked = self.clock_state();
-        let start = clocked.start;
-        let give_up = |reason| {
+        let give_up = |reason, now: &mut LazyNow<C>| {
             let counters = &site.counters;
             SiteCounters::bump(&counters.failed_calls);
             if reason != GiveUp::Permanent {
@@ -413,23 +435,24 @@ impl<C: Clock> Call<C> {
             if reason == GiveUp::RetryBudget {
                 SiteCounters::bump(&counters.budget_refusals);
             }
+            let elapsed = now.get().saturating_duration_since(start);
             if attempts > 1 {
-                counters.retried_call_took(C::since(start));
+                counters.retried_call_took(elapsed);
             }
             // A nested call's error is its caller's to retry or report; a permanent error on
             // the first attempt is the caller's mistake, not a fault we gave up on.
             if !nested && (attempts > 1 || reason != GiveUp::Permanent) {
-                telemetry::giving_up(site, attempts, C::since(start), reason, error);
+                telemetry::giving_up(site, attempts, elapsed, reason, error);
             }
             None
         };
         let retry_after = match classification {
-            Classification::Permanent => return give_up(GiveUp::Permanent),
+            Classification::Permanent => return give_up(GiveUp::Permanent, &mut now),
             Classification::Throttled { retry_after } => Some(retry_after),
             _ => None,
         };
         if attempts >= max_attempts {
-            return give_up(GiveUp::AttemptsExhausted);
+            return give_up(GiveUp::AttemptsExhausted, &mut now);
         }
         let backoff = backoff::with_rng(|rng| backoff::delay(policy, attempts, clocked.previous_delay, rng));
         // SAFETY: `previous_delay` is not structurally pinned.
@@ -440,20 +463,20 @@ impl<C: Clock> Call<C> {
         };
         if let Some(deadline) = policy.max_elapsed() {
             // A wait that ends at the deadline leaves no time for the attempt after it.
-            if C::since(start).saturating_add(delay) >= deadline {
-                return give_up(GiveUp::Deadline);
+            if now.get().saturating_duration_since(start).saturating_add(delay) >= deadline {
+                return give_up(GiveUp::Deadline, &mut now);
             }
         }
         if let Some((_, breaker)) = breaker {
             // The service is failing for everyone: stop retrying it.
             if !breaker.is_closed() {
-                return give_up(GiveUp::CircuitOpen);
+                return give_up(GiveUp::CircuitOpen, &mut now);
             }
         }
         if let Some((shared, budget)) = shared.and_then(|shared| shared.budget.as_ref().map(|budget| (shared, budget)))
         {
-            if !budget.try_withdraw(shared.now::<C>()) {
-                return give_up(GiveUp::RetryBudget);
+            if !budget.try_withdraw(shared.nanos_at(now.get())) {
+                return give_up(GiveUp::RetryBudget, &mut now);
             }
         }
         SiteCounters::bump(&site.counters.retries);
@@ -652,6 +675,45 @@ mod tests {
         let (second, result) = paused_runtime().block_on(attempt_times(deadline, Error::Transient));
         assert_eq!(second, [0, 300, 600, 900], "no wait that would end past the deadline starts");
         assert_eq!(result, Err(Error::Transient));
+    }
+
+    thread_local! {
+        static CLOCK_READS: Cell<u32> = const { Cell::new(0) };
+    }
+
+    /// The system clock, counting its reads on this thread.
+    enum CountingClock {}
+
+    impl Clock for CountingClock {
+        fn now() -> std::time::Instant {
+            CLOCK_READS.with(|reads| reads.set(reads.get() + 1));
+            std::time::Instant::now()
+        }
+    }
+
+    #[test]
+    fn a_failure_reads_the_clock_once_for_everything_that_needs_the_time() {
+        // A breaker, a budget and a deadline all need the time of a failure, and so does the
+        // give-up event.
+        let breaker = crate::CircuitBreakerSettings::default();
+        let budget = crate::RetryBudgetSettings::default();
+        let shared = crate::state::for_policy("clock-reads", Some(&breaker), Some(&budget));
+        let policy = fixed(0, 2).backoff(Backoff::Immediate).max_elapsed(ms(1000)).build().unwrap();
+        let entry = Box::leak(Box::new(PolicyEntry::new(policy, shared, u64::MAX)));
+        let site: &'static CallSite = Box::leak(Box::new(CallSite::inline(entry, "tests::op")));
+        let reads_during = |f: &mut dyn FnMut()| {
+            let before = CLOCK_READS.with(Cell::get);
+            f();
+            CLOCK_READS.with(Cell::get) - before
+        };
+        let mut call = Call::<CountingClock>::begin(site);
+        assert_eq!(reads_during(&mut || assert!(call.admit(site, true))), 0, "a closed breaker reads no clock");
+        let retry = reads_during(&mut || assert!(call.after_failure(site, Classification::Transient, &"e").is_some()));
+        assert_eq!(retry, 1, "breaker, budget and deadline share one read");
+        assert!(call.admit(site, true));
+        let give_up =
+            reads_during(&mut || assert!(call.after_failure(site, Classification::Transient, &"e").is_none()));
+        assert_eq!(give_up, 1, "breaker and the give-up event share one read");
     }
 
     #[tokio::test(start_paused = true)]

@@ -23,7 +23,11 @@ pub(crate) struct PolicyState {
 impl PolicyState {
     /// Now, in nanoseconds since this state's origin, on the clock `C`.
     pub(crate) fn now<C: Clock>(&self) -> u64 {
-        let now = C::now();
+        self.nanos_at(C::now())
+    }
+
+    /// `instant` in nanoseconds since this state's origin.
+    pub(crate) fn nanos_at(&self, now: std::time::Instant) -> u64 {
         let origin = *self.origin.get_or_init(|| now);
         u64::try_from(now.saturating_duration_since(origin).as_nanos()).unwrap_or(u64::MAX)
     }
