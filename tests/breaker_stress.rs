@@ -59,7 +59,8 @@ async fn many_threads_through_one_breaker() {
             .policy("stressed", policy)
             .circuit_breaker("stressed", breaker)
             .retry_budget("stressed", budget)
-            .build(),
+            .build()
+            .unwrap(),
     );
     static ATTEMPTS: AtomicU64 = AtomicU64::new(0);
     let tasks: Vec<_> = (0..64u64)

@@ -46,7 +46,9 @@ fn install() {
         sampling_window: Duration::from_secs(10),
         break_duration: Duration::from_secs(5),
     };
-    resilient::install(Registry::builder().policy("breaker", policy).circuit_breaker("breaker", breaker).build());
+    resilient::install(
+        Registry::builder().policy("breaker", policy).circuit_breaker("breaker", breaker).build().unwrap(),
+    );
 }
 
 fn state() -> BreakerState {

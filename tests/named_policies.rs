@@ -44,12 +44,12 @@ async fn calls_follow_the_installed_registry() {
     // Nothing installed: the built-in defaults (3 attempts).
     assert_eq!(calls_made(always_fails).await, 3);
 
-    resilient::install(Registry::builder().policy("named-test", attempts(5)).defaults(attempts(2)).build());
+    resilient::install(Registry::builder().policy("named-test", attempts(5)).defaults(attempts(2)).build().unwrap());
     assert_eq!(calls_made(always_fails).await, 5);
     // A name the registry lacks runs under its defaults.
     assert_eq!(calls_made(unknown_policy).await, 2);
 
-    resilient::install(Registry::builder().policy("named-test", attempts(1)).build());
+    resilient::install(Registry::builder().policy("named-test", attempts(1)).build().unwrap());
     assert_eq!(calls_made(always_fails).await, 1, "the next call sees the new registry");
     assert_eq!(calls_made(unknown_policy).await, 3);
 }

@@ -83,7 +83,8 @@ fn install() {
             .circuit_breaker("guarded", breaker)
             .retry_budget("guarded", budget)
             .policy("unguarded", policy)
-            .build(),
+            .build()
+            .unwrap(),
     );
 }
 

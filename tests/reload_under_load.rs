@@ -36,7 +36,7 @@ fn registry(attempts: u32) -> Registry {
         .initial_delay(Duration::from_micros(attempts as u64 * 10))
         .build()
         .unwrap();
-    Registry::builder().policy("swapped", policy).build()
+    Registry::builder().policy("swapped", policy).build().unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

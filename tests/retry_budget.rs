@@ -19,7 +19,9 @@ async fn always_fails(attempts: &AtomicU32) -> Result<(), Unavailable> {
 async fn the_budget_bounds_retries_to_a_share_of_first_attempts() {
     let policy = Policy::builder().max_attempts(3).build().unwrap();
     let budget = RetryBudgetSettings { ratio: 0.1, min_per_second: 0 };
-    resilient::install(Registry::builder().policy("budgeted", policy).retry_budget("budgeted", budget).build());
+    resilient::install(
+        Registry::builder().policy("budgeted", policy).retry_budget("budgeted", budget).build().unwrap(),
+    );
 
     let attempts = AtomicU32::new(0);
     for _ in 0..100 {

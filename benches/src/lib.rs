@@ -159,7 +159,8 @@ pub fn install_policies() {
             .policy("bench-guarded", Policy::DEFAULT)
             .circuit_breaker("bench-guarded", CircuitBreakerSettings::default())
             .retry_budget("bench-guarded", RetryBudgetSettings::default())
-            .build(),
+            .build()
+            .expect("the benchmark policies are valid"),
     );
 }
 

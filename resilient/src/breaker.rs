@@ -62,6 +62,20 @@ impl CircuitBreakerSettings {
         }
         problems
     }
+
+    /// The problem with this window under `policy`, if it is shorter than twice the attempt
+    /// timeout: then a slow outage is never seen whole.
+    pub(crate) fn window_problem(&self, policy: &crate::Policy) -> Option<String> {
+        let timeout = policy.attempt_timeout()?;
+        (self.sampling_window < timeout * 2).then(|| {
+            format!(
+                "the sampling window ({}) is shorter than twice the attempt timeout ({}), so a slow outage is never seen whole; make `sampling_window` at least {}",
+                resilient_policy::format_duration(self.sampling_window),
+                resilient_policy::format_duration(timeout),
+                resilient_policy::format_duration(timeout * 2)
+            )
+        })
+    }
 }
 
 /// Buckets per sampling window: outcomes leave the window a tenth of it at a time.

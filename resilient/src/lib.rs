@@ -82,10 +82,11 @@
 //!         .policy("graph", Policy::DEFAULT)
 //!         .circuit_breaker("graph", CircuitBreakerSettings { failure_ratio: 0.5, ..Default::default() })
 //!         .retry_budget("graph", RetryBudgetSettings { ratio: 0.1, min_per_second: 10 })
-//!         .build(),
+//!         .build()?,
 //! );
 //! let stats = Registry::default().stats();
 //! assert_eq!(stats.breaker("graph").unwrap().state, resilient::BreakerState::Closed);
+//! # Ok::<(), resilient::ConfigError>(())
 //! ```
 //!
 //! # Features

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 
-use crate::config::ConfigWarning;
+use crate::config::{ConfigError, ConfigIssue, ConfigWarning, Location};
 use crate::counters::SiteCounters;
 use crate::state::PolicyState;
 use crate::{CircuitBreakerSettings, Policy, RetryBudgetSettings};
@@ -21,11 +21,11 @@ use crate::{CircuitBreakerSettings, Policy, RetryBudgetSettings};
 /// use resilient::{Policy, Registry};
 ///
 /// let graph = Policy::builder().max_attempts(6).max_elapsed(Duration::from_secs(120)).build()?;
-/// let registry = Registry::builder().policy("graph", graph).build();
+/// let registry = Registry::builder().policy("graph", graph).build()?;
 /// assert_eq!(registry.policy("graph").and_then(|p| p.max_attempts()), Some(6));
 /// assert_eq!(registry.resolve("unknown").max_attempts(), Some(3));
 /// resilient::install(registry);
-/// # Ok::<(), resilient::PolicyError>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct Registry {
@@ -163,9 +163,42 @@ impl RegistryBuilder {
             .or_insert_with(|| NamedPolicy { policy: defaults.policy.clone(), ..NamedPolicy::default() })
     }
 
-    /// The registry.
-    pub fn build(self) -> Registry {
-        self.registry
+    /// The registry, once its breaker and budget settings are checked (its policies were
+    /// checked when they were built). The error lists every problem, as a configuration file's
+    /// would, with the key path in the file's terms.
+    ///
+    /// ```
+    /// use resilient::{CircuitBreakerSettings, Policy, Registry};
+    ///
+    /// let error = Registry::builder()
+    ///     .policy("graph", Policy::DEFAULT)
+    ///     .circuit_breaker("graph", CircuitBreakerSettings { failure_ratio: 0.0, ..Default::default() })
+    ///     .build()
+    ///     .unwrap_err();
+    /// assert_eq!(
+    ///     error.to_string(),
+    ///     "Registry::builder(): policies.graph.circuit_breaker.failure_ratio: expected a number in (0, 1], found 0; e.g. `failure_ratio = 0.5`"
+    /// );
+    /// ```
+    pub fn build(self) -> Result<Registry, ConfigError> {
+        let mut issues = Vec::new();
+        let mut issue = |path: String, message: String| {
+            issues.push(ConfigIssue { location: Location::Code, path, message });
+        };
+        for (name, named) in &self.registry.policies {
+            if let Some(breaker) = &named.circuit_breaker {
+                for (key, message) in breaker.problems() {
+                    issue(format!("policies.{name}.circuit_breaker.{key}"), message);
+                }
+                if let Some(message) = breaker.window_problem(&named.policy) {
+                    issue(format!("policies.{name}.circuit_breaker.sampling_window"), message);
+                }
+            }
+            for (key, message) in named.retry_budget.iter().flat_map(RetryBudgetSettings::problems) {
+                issue(format!("policies.{name}.retry_budget.{key}"), message);
+            }
+        }
+        if issues.is_empty() { Ok(self.registry) } else { Err(ConfigError { issues }) }
     }
 }
 
@@ -350,22 +383,57 @@ mod tests {
     #[test]
     fn a_named_site_follows_each_install_and_keeps_its_cache_between() {
         static SITE: CallSite = CallSite::named("registry-test", "tests::named");
-        install(Registry::builder().policy("registry-test", attempts(5)).build());
+        install(Registry::builder().policy("registry-test", attempts(5)).build().unwrap());
         let first = SITE.entry();
         assert_eq!(first.policy.max_attempts(), Some(5));
         assert!(std::ptr::eq(first, SITE.entry()), "the second call is served from the cache");
 
-        install(Registry::builder().policy("registry-test", attempts(7)).build());
+        install(Registry::builder().policy("registry-test", attempts(7)).build().unwrap());
         assert_eq!(SITE.entry().policy.max_attempts(), Some(7));
         // A call that began before the install still holds the policy it started with.
         assert_eq!(first.policy.max_attempts(), Some(5));
     }
 
     #[test]
+    fn settings_given_in_code_are_checked_by_build_every_problem_named() {
+        use std::time::Duration;
+        let timed = Policy::builder().attempt_timeout(Duration::from_secs(10)).build().unwrap();
+        let breaker = CircuitBreakerSettings {
+            failure_ratio: 0.0,
+            minimum_throughput: 0,
+            sampling_window: Duration::from_secs(15),
+            ..Default::default()
+        };
+        let error = Registry::builder()
+            .policy("search", timed.clone())
+            .circuit_breaker("search", breaker)
+            .retry_budget("graph", RetryBudgetSettings { ratio: 1.5, min_per_second: 10 })
+            .build()
+            .unwrap_err();
+        let paths: Vec<&str> = error.issues().iter().map(ConfigIssue::path).collect();
+        assert_eq!(
+            paths,
+            [
+                "policies.graph.retry_budget.ratio",
+                "policies.search.circuit_breaker.failure_ratio",
+                "policies.search.circuit_breaker.minimum_throughput",
+                "policies.search.circuit_breaker.sampling_window",
+            ]
+        );
+        assert_eq!(
+            error.issues()[3].to_string(),
+            "Registry::builder(): policies.search.circuit_breaker.sampling_window: the sampling window (15s) is shorter than twice the attempt timeout (10s), so a slow outage is never seen whole; make `sampling_window` at least 20s"
+        );
+        // The same settings, corrected, build.
+        let fine = CircuitBreakerSettings { sampling_window: Duration::from_secs(20), ..Default::default() };
+        assert!(Registry::builder().policy("search", timed).circuit_breaker("search", fine).build().is_ok());
+    }
+
+    #[test]
     fn an_unknown_name_resolves_to_the_defaults() {
         static SITE: CallSite = CallSite::named("no-such-policy", "tests::unknown");
         let defaults = Policy::builder().max_attempts(2).build().unwrap();
-        let registry = Registry::builder().defaults(defaults.clone()).build();
+        let registry = Registry::builder().defaults(defaults.clone()).build().unwrap();
         assert_eq!(registry.resolve("no-such-policy"), &defaults);
         assert_eq!(registry.names().count(), 0);
         install(registry);

@@ -11,6 +11,8 @@ pub(crate) enum Location {
     WholeFile(String),
     /// A `#[retry]` call site in the program.
     CallSite { file: &'static str, line: u32 },
+    /// Settings given in code, to [`RegistryBuilder`](crate::RegistryBuilder).
+    Code,
 }
 
 impl fmt::Display for Location {
@@ -19,6 +21,7 @@ impl fmt::Display for Location {
             Location::File { file, line, column } => write!(f, "{file}:{line}:{column}"),
             Location::WholeFile(file) => f.write_str(file),
             Location::CallSite { file, line } => write!(f, "{file}:{line}"),
+            Location::Code => f.write_str("Registry::builder()"),
         }
     }
 }

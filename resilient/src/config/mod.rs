@@ -271,21 +271,12 @@ impl<'a> Loader<'a> {
             self.error(&locate(problem.key()), &format!("{path}.{}", problem.key()), problem.message());
         }
         let policy = builder.build().ok();
-        if let (Some(policy), Some(settings)) = (&policy, &breaker) {
-            if let Some(timeout) = policy.attempt_timeout() {
-                if settings.sampling_window < timeout * 2 {
-                    self.error(
-                        &locate_in(written, "circuit_breaker", "sampling_window").unwrap_or_else(|| table_span.clone()),
-                        &format!("{path}.circuit_breaker.sampling_window"),
-                        format!(
-                            "the sampling window ({}) is shorter than twice the attempt timeout ({}), so a slow outage is never seen whole; make `sampling_window` at least {}",
-                            resilient_policy::format_duration(settings.sampling_window),
-                            resilient_policy::format_duration(timeout),
-                            resilient_policy::format_duration(timeout * 2)
-                        ),
-                    );
-                }
-            }
+        if let Some(problem) = policy.as_ref().zip(breaker.as_ref()).and_then(|(p, b)| b.window_problem(p)) {
+            self.error(
+                &locate_in(written, "circuit_breaker", "sampling_window").unwrap_or_else(|| table_span.clone()),
+                &format!("{path}.circuit_breaker.sampling_window"),
+                problem,
+            );
         }
         if let Some(policy) = &policy {
             self.discouraged(path, policy, &locate);
