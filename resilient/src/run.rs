@@ -128,9 +128,9 @@ pub struct Call<C: Clock> {
     /// Attempts started so far.
     attempts: u32,
     flags: u8,
-    /// The clock state, boxed: created at the first failure, or at the start for a policy with
-    /// a deadline or an attempt timeout. A policy with neither reads no clock and allocates
-    /// nothing when the first attempt succeeds.
+    /// The clock state, boxed (the thread's spare, when it has one): taken at the first
+    /// failure, or at the start for a policy with a deadline or an attempt timeout. A policy
+    /// with neither reads no clock and touches no clock state when the first attempt succeeds.
     clocked: Option<Pin<Box<Clocked>>>,
     clock: PhantomData<C>,
 }
