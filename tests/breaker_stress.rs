@@ -4,22 +4,10 @@
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 
-use resilient::{
-    BreakerState, CircuitBreakerSettings, Policy, Registry, Rejected, RetryBudgetSettings, Transient, retry,
-};
+use resilient::{BreakerState, CircuitBreakerSettings, Policy, Registry, RetryBudgetSettings, retry};
 
-#[derive(Debug, thiserror::Error, Transient)]
-enum Error {
-    #[error("unavailable")]
-    #[transient]
-    Unavailable,
-    #[error("bad request")]
-    #[permanent]
-    BadRequest,
-    #[error(transparent)]
-    #[transient(delegate)]
-    Rejected(#[from] Rejected),
-}
+mod common;
+use common::Error;
 
 /// A cheap deterministic generator per task (splitmix64): the outcomes are random but
 /// reproducible.

@@ -3,20 +3,8 @@
 
 use resilient::{Transient, retry};
 
-#[derive(Debug, thiserror::Error, Transient)]
-#[allow(dead_code)]
-enum WithHome {
-    #[error("unavailable")]
-    #[transient]
-    Unavailable,
-    #[error(transparent)]
-    #[transient(delegate)]
-    Rejected(#[from] resilient::Rejected),
-}
-
-#[derive(Debug, Transient)]
-#[transient]
-struct WithoutHome;
+mod common;
+use common::{Error as WithHome, Unavailable as WithoutHome};
 
 #[retry(policy = "graph")]
 async fn never_called(_id: &str) -> Result<(), WithHome> {
@@ -44,7 +32,7 @@ fn call_sites_are_registered_without_being_called() {
     let site = record("call_site_registry::never_called");
     assert_eq!(site.policy, Some("graph"));
     assert!(site.file.ends_with("call_site_registry.rs"), "{}", site.file);
-    assert_eq!(site.line, 21, "the line of the `#[retry]` attribute");
+    assert_eq!(site.line, 9, "the line of the `#[retry]` attribute");
     assert_eq!(site.holds_rejection, Some(true));
     assert!(!site.inline_has_timeout);
 

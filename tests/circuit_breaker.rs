@@ -6,17 +6,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering::SeqCst};
 use std::time::Duration;
 
-use resilient::{BreakerState, CircuitBreakerSettings, Policy, Registry, Rejected, Transient, retry};
+use resilient::{BreakerState, CircuitBreakerSettings, Policy, Registry, Rejected, retry};
 
-#[derive(Debug, Clone, PartialEq, thiserror::Error, Transient)]
-enum Error {
-    #[error("unavailable")]
-    #[transient]
-    Unavailable,
-    #[error(transparent)]
-    #[transient(delegate)]
-    Rejected(#[from] Rejected),
-}
+mod common;
+use common::Error;
 
 /// A service that fails while `down` is set.
 #[derive(Default)]

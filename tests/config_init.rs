@@ -4,21 +4,10 @@
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
 
-use resilient::{Transient, retry};
+use resilient::retry;
 
-#[derive(Debug, thiserror::Error, Transient)]
-enum WithHome {
-    #[error("unavailable")]
-    #[transient]
-    Unavailable,
-    #[error(transparent)]
-    #[transient(delegate)]
-    Rejected(#[from] resilient::Rejected),
-}
-
-#[derive(Debug, Transient)]
-#[transient]
-struct WithoutHome;
+mod common;
+use common::{Error as WithHome, Unavailable as WithoutHome};
 
 /// Counts its attempts: how the test sees which policy is installed.
 #[retry(policy = "graph")]

@@ -5,21 +5,11 @@
 use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
 use std::time::Duration;
 
-use resilient::{Transient, retry};
+use resilient::retry;
 use tokio::time::Instant;
 
-#[derive(Debug, Clone, PartialEq, thiserror::Error, Transient)]
-enum Error {
-    #[error("unavailable")]
-    #[transient]
-    Unavailable,
-    #[error("bad request")]
-    #[permanent]
-    BadRequest,
-    #[error(transparent)]
-    #[transient(delegate)]
-    Rejected(#[from] resilient::Rejected),
-}
+mod common;
+use common::{Error, Unavailable as Plain};
 
 /// Fails with `Unavailable` until the counter reaches `succeed_on`.
 fn flaky(calls: &AtomicU32, succeed_on: u32) -> Result<u32, Error> {
@@ -204,10 +194,6 @@ async fn the_future_is_send_and_can_be_spawned() {
 }
 
 /// The error type needs neither `Display` nor `From<Rejected>`.
-#[derive(Debug, PartialEq, Transient)]
-#[transient]
-struct Plain;
-
 #[retry(max_attempts = 2, backoff = "fixed", initial_delay = "10ms")]
 async fn plain_error(calls: &AtomicU32) -> Result<(), Plain> {
     calls.fetch_add(1, SeqCst);

@@ -8,7 +8,10 @@ use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
-use resilient::{Transient, retry};
+use resilient::retry;
+
+mod common;
+use common::Unavailable;
 
 /// Counts the allocations made by this thread.
 struct CountingAllocator;
@@ -44,10 +47,6 @@ fn poll_once<F: Future>(future: F) -> F::Output {
         Poll::Pending => panic!("the happy path does not wait"),
     }
 }
-
-#[derive(Debug, PartialEq, Transient)]
-#[transient]
-struct Unavailable;
 
 struct Client {
     base: u64,

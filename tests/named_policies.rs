@@ -4,11 +4,10 @@
 use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
 use std::time::Duration;
 
-use resilient::{Backoff, Jitter, Policy, Registry, Transient, retry};
+use resilient::{Backoff, Jitter, Policy, Registry, retry};
 
-#[derive(Debug, PartialEq, Transient)]
-#[transient]
-struct Unavailable;
+mod common;
+use common::Unavailable;
 
 #[retry(policy = "named-test")]
 async fn always_fails(calls: &AtomicU32) -> Result<(), Unavailable> {

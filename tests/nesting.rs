@@ -2,11 +2,10 @@
 
 use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
 
-use resilient::{Transient, retry};
+use resilient::retry;
 
-#[derive(Debug, PartialEq, Transient)]
-#[transient]
-struct Unavailable;
+mod common;
+use common::Unavailable;
 
 #[retry(max_attempts = 3, initial_delay = "10ms")]
 async fn inner(calls: &AtomicU32) -> Result<(), Unavailable> {

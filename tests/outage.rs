@@ -8,8 +8,11 @@ use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use resilient::{CircuitBreakerSettings, Policy, Registry, Rejected, RetryBudgetSettings, Transient, retry};
+use resilient::{CircuitBreakerSettings, Policy, Registry, RetryBudgetSettings, retry};
 use tokio::time::Instant;
+
+mod common;
+use common::Error;
 
 const CLIENTS: u64 = 50;
 const PERIOD: Duration = Duration::from_millis(100);
@@ -18,16 +21,6 @@ const OUTAGE_END: Duration = Duration::from_secs(20);
 const RUN: Duration = Duration::from_secs(30);
 const RATIO: f64 = 0.1;
 const BREAK: Duration = Duration::from_secs(2);
-
-#[derive(Debug, thiserror::Error, Transient)]
-enum Error {
-    #[error("unavailable")]
-    #[transient]
-    Unavailable,
-    #[error(transparent)]
-    #[transient(delegate)]
-    Rejected(#[from] Rejected),
-}
 
 /// The service, and what it saw.
 struct Service {

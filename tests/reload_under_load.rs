@@ -5,11 +5,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering::SeqCst};
 use std::time::Duration;
 
-use resilient::{Backoff, Jitter, Policy, Registry, Transient, retry};
+use resilient::{Backoff, Jitter, Policy, Registry, retry};
 
-#[derive(Debug, Transient)]
-#[transient]
-struct Unavailable;
+mod common;
+use common::Unavailable;
 
 /// Fails until its `n`-th attempt. Both registries allow at least 2 attempts.
 #[retry(policy = "swapped")]

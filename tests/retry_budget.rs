@@ -3,11 +3,10 @@
 
 use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
 
-use resilient::{Policy, Registry, RetryBudgetSettings, Transient, retry};
+use resilient::{Policy, Registry, RetryBudgetSettings, retry};
 
-#[derive(Debug, Transient)]
-#[transient]
-struct Unavailable;
+mod common;
+use common::Unavailable;
 
 #[retry(policy = "budgeted")]
 async fn always_fails(attempts: &AtomicU32) -> Result<(), Unavailable> {
