@@ -4,6 +4,7 @@
 //! `cargo bench -p resilient-benches --bench sizes`
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::future::Future;
 use std::hint::black_box;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
@@ -42,57 +43,29 @@ fn row(name: &str, size: Option<usize>, plain: usize, allocations: f64) {
     println!("| {name} | {size} | {allocations} |");
 }
 
+/// A row for an async variant: the size of the future `call` makes, against `plain`, and the
+/// allocations of polling it to completion.
+fn async_row<F: Future>(name: &str, plain: usize, call: impl Fn() -> F) -> usize {
+    let size = size_of_val(&call());
+    row(name, Some(size), plain, allocations_per_call(|| drop(ready(call()))));
+    size
+}
+
 fn main() {
     resilient_benches::install_policies();
     let client = Client::default();
     let id = black_box("message-id");
-    let plain = size_of_val(&client.plain(id));
     println!("| variant | future size | heap allocations per call |");
     println!("| --- | --- | --- |");
-    row("plain async fn", Some(plain), plain, allocations_per_call(|| drop(ready(client.plain(id)))));
-    row(
-        "resilient inline",
-        Some(size_of_val(&client.inline(id))),
-        plain,
-        allocations_per_call(|| drop(ready(client.inline(id)))),
-    );
-    row(
-        "resilient named",
-        Some(size_of_val(&client.named(id))),
-        plain,
-        allocations_per_call(|| drop(ready(client.named(id)))),
-    );
-    row(
-        "resilient named + breaker + budget",
-        Some(size_of_val(&client.guarded(id))),
-        plain,
-        allocations_per_call(|| drop(ready(client.guarded(id)))),
-    );
-    let awaiting = size_of_val(&client.plain_awaiting(id));
-    row(
-        "plain async fn with an await point",
-        Some(awaiting),
-        plain,
-        allocations_per_call(|| drop(ready(client.plain_awaiting(id)))),
-    );
-    row(
-        "resilient inline, with an await point",
-        Some(size_of_val(&client.inline_awaiting(id))),
-        awaiting,
-        allocations_per_call(|| drop(ready(client.inline_awaiting(id)))),
-    );
-    row(
-        "backon",
-        Some(size_of_val(&client.backon(id))),
-        plain,
-        allocations_per_call(|| drop(ready(client.backon(id)))),
-    );
-    row(
-        "tokio-retry",
-        Some(size_of_val(&client.tokio_retry(id))),
-        plain,
-        allocations_per_call(|| drop(ready(client.tokio_retry(id)))),
-    );
+    let plain = size_of_val(&client.plain(id));
+    async_row("plain async fn", plain, || client.plain(id));
+    async_row("resilient inline", plain, || client.inline(id));
+    async_row("resilient named", plain, || client.named(id));
+    async_row("resilient named + breaker + budget", plain, || client.guarded(id));
+    let awaiting = async_row("plain async fn with an await point", plain, || client.plain_awaiting(id));
+    async_row("resilient inline, with an await point", awaiting, || client.inline_awaiting(id));
+    async_row("backon", plain, || client.backon(id));
+    async_row("tokio-retry", plain, || client.tokio_retry(id));
     let mut tower = tower::retry::Retry::new(TowerAttempts(2), tower::service_fn(|id: &'static str| client.plain(id)));
     let tower_size = size_of_val(&tower.call(id));
     row(
