@@ -114,10 +114,10 @@ fn mark(attr: &Attribute) -> syn::Result<Option<Mark>> {
                 }
             }
             "retry_after" => {
-                let value = meta.value().map_err(|_| syn::Error::new(span, "`retry_after` names a field: write `retry_after = field_name` or `retry_after = 0` for a tuple field"))?;
-                let member: Member = value.parse().map_err(|error| {
-                    syn::Error::new(error.span(), "`retry_after` names a field: write `retry_after = field_name` or `retry_after = 0` for a tuple field")
-                })?;
+                const NAMES_A_FIELD: &str =
+                    "`retry_after` names a field: write `retry_after = field_name` or `retry_after = 0` for a tuple field";
+                let value = meta.value().map_err(|_| syn::Error::new(span, NAMES_A_FIELD))?;
+                let member: Member = value.parse().map_err(|error| syn::Error::new(error.span(), NAMES_A_FIELD))?;
                 if mark.retry_after.replace(member).is_some() {
                     return duplicate();
                 }
