@@ -28,6 +28,15 @@ fn policy(attempts: u32) -> String {
     format!("[policies.watched]\nmax_attempts = {attempts}\ninitial_delay = \"1ms\"\n")
 }
 
+/// Replaces the file's contents in one step (a write to a sibling, then a rename), as a
+/// deployment does. Written in place, the file is empty for a moment, and on a loaded machine
+/// that moment can outlast two polls: the watcher would then rightly load an empty file.
+fn replace(path: &std::path::Path, contents: &str) {
+    let next = path.with_extension("toml.next");
+    std::fs::write(&next, contents).unwrap();
+    std::fs::rename(&next, path).unwrap();
+}
+
 /// Waits (up to 10 s) until the installed policy makes `expected` attempts.
 fn until_attempts(expected: u32) -> bool {
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -52,15 +61,15 @@ fn a_changed_file_is_reloaded_and_a_bad_one_is_not() {
     assert_eq!(attempts(), 2);
 
     let watcher = resilient::watch(Duration::from_millis(10));
-    std::fs::write(&path, policy(4)).unwrap();
+    replace(&path, &policy(4));
     assert!(until_attempts(4), "the change was not picked up");
 
     // A bad file (a different length, so the change is seen even within one mtime tick).
-    std::fs::write(&path, "[policies.watched]\nmax_attempts = 0 # broken\n").unwrap();
+    replace(&path, "[policies.watched]\nmax_attempts = 0 # broken\n");
     std::thread::sleep(Duration::from_millis(200));
     assert_eq!(attempts(), 4, "a bad file keeps the last good registry");
 
-    std::fs::write(&path, policy(3)).unwrap();
+    replace(&path, &policy(3));
     assert!(until_attempts(3), "a fixed file is picked up again");
     drop(watcher);
     std::fs::remove_dir_all(&dir).unwrap();
