@@ -107,6 +107,10 @@ pub struct Watcher {
 /// modification times, whose granularity can hide a quick edit; a configuration file is small
 /// and changes seldom, so reading it once a second costs nothing measurable.
 ///
+/// Replace the file in one step (write a sibling, then rename it over the file). A writer that
+/// truncates the file in place and stalls for two intervals leaves an empty file, which is a
+/// valid configuration of defaults, and the watcher would load it.
+///
 /// ```no_run
 /// resilient::init()?;
 /// let _watcher = resilient::watch(std::time::Duration::from_secs(1)); // stops when dropped
