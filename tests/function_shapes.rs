@@ -134,6 +134,38 @@ async fn trait_impl_async_methods_retry() {
     assert_eq!(remote.get("k").await, Ok("k:4".to_owned()));
 }
 
+/// A provided method: the default body retries for every implementor that keeps it.
+trait Cache {
+    fn calls(&self) -> &AtomicU32;
+
+    #[retry(max_attempts = 3, backoff = "fixed", initial_delay = "10ms")]
+    async fn fetch(&self, key: &str) -> Result<String, Error> {
+        flaky(self.calls(), 2).map(|n| format!("{key}:{n}"))
+    }
+}
+
+impl Cache for Remote {
+    fn calls(&self) -> &AtomicU32 {
+        &self.calls
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn provided_trait_methods_retry() {
+    let remote = Remote { calls: AtomicU32::new(0) };
+    assert_eq!(Cache::fetch(&remote, "k").await, Ok("k:2".to_owned()));
+}
+
+#[tokio::test(start_paused = true)]
+async fn calling_does_nothing_until_the_future_is_polled() {
+    let calls = AtomicU32::new(0);
+    let future = free_async(&calls, 1);
+    assert_eq!(calls.load(SeqCst), 0);
+    drop(future);
+    assert_eq!(calls.load(SeqCst), 0);
+    assert_eq!(free_async(&calls, 1).await, Ok(1));
+}
+
 /// Generics, a lifetime, a where clause and an `impl Trait` argument.
 #[retry(max_attempts = 3, backoff = "fixed", initial_delay = "10ms")]
 async fn generic<'a, T, K>(items: &'a [T], key: impl AsRef<str> + Clone, calls: &AtomicU32) -> Result<&'a T, Error>

@@ -72,6 +72,16 @@ impl Client {
         Ok(self.base + id.len() as u64)
     }
 
+    /// The same without an await point: its future holds only the arguments.
+    async fn plain_ready(&self, id: &str) -> Result<u64, Unavailable> {
+        Ok(self.base + id.len() as u64)
+    }
+
+    #[retry(max_attempts = 3, initial_delay = "50ms")]
+    async fn inline_ready(&self, id: &str) -> Result<u64, Unavailable> {
+        Ok(self.base + id.len() as u64)
+    }
+
     #[retry]
     fn blocking(&self, id: &str) -> Result<u64, Unavailable> {
         Ok(self.base + id.len() as u64)
@@ -142,4 +152,9 @@ fn the_future_grows_by_at_most_64_bytes() {
     );
     assert!(inline <= plain + 64, "inline: {inline} > {plain} + 64");
     assert!(named <= plain + 64, "named: {named} > {plain} + 64");
+    // A body that never awaits: the plain future is only its arguments, while the annotated
+    // one awaits its attempts and so keeps the arguments across an await.
+    let (plain, inline) = (size_of_val(&client.plain_ready("id")), size_of_val(&client.inline_ready("id")));
+    println!("never awaiting: plain {plain} B, inline policy {inline} B (+{})", inline - plain);
+    assert!(inline <= plain + 64, "inline, never awaiting: {inline} > {plain} + 64");
 }

@@ -58,8 +58,8 @@ use proc_macro::TokenStream;
 ///
 /// # Without the macro
 ///
-/// The attribute writes no logic of its own: it keeps the signature and wraps the body in a
-/// loop that asks the runtime what to do at each step. For
+/// The attribute writes no logic of its own: it wraps the body in a loop that asks the runtime
+/// what to do at each step. For
 ///
 /// ```ignore
 /// #[retry(policy = "graph")]
@@ -69,26 +69,35 @@ use proc_macro::TokenStream;
 /// it generates, in essence (the runtime's hidden module is not a stable API):
 ///
 /// ```ignore
-/// async fn fetch(client: &Client, id: String) -> Result<Message, GraphError> {
-///     static SITE: CallSite = CallSite::named("graph", concat!(module_path!(), "::fetch"));
-///     // ... and a link-time record of this call site, for `resilient::init()`.
-///     let mut call = Call::<TokioClock>::begin(&SITE); // the policy, from the site's cache
+/// fn fetch(client: &Client, id: String) -> impl Future<Output = Result<Message, GraphError>> {
 ///     let mut id_slot = Some(id);
-///     loop {
-///         let id = take_or_clone(&mut id_slot, call.is_last_attempt());
-///         let outcome = call
-///             .attempt(&SITE, E_HOLDS_REJECTED, async {
-///                 let result: Result<Message, GraphError> = { /* body */ };
-///                 result
-///             })
-///             .await; // attempt timeout, one layer of retries
-///         match call.after(&SITE, outcome, REJECTED_INTO_E, E_AS_TEXT) {
-///             Step::Done(result) => return result,              // success, or give up
-///             Step::Wait(delay) => call.wait(delay).await,       // backoff, Retry-After, deadline
+///     async move {
+///         static SITE: CallSite = CallSite::named("graph", concat!(module_path!(), "::fetch"));
+///         // ... and a link-time record of this call site, for `resilient::init()`.
+///         let mut call = Call::<TokioClock>::begin(&SITE); // the policy, from the site's cache
+///         loop {
+///             let id = take_or_clone(&mut id_slot, call.is_last_attempt());
+///             let outcome = call
+///                 .attempt(&SITE, E_HOLDS_REJECTED, async {
+///                     let result: Result<Message, GraphError> = { /* body */ };
+///                     result
+///                 })
+///                 .await; // attempt timeout, one layer of retries
+///             match call.after(&SITE, outcome, REJECTED_INTO_E, E_AS_TEXT) {
+///                 Step::Done(result) => return result,              // success, or give up
+///                 Step::Wait(delay) => call.wait(delay).await,       // backoff, Retry-After, deadline
+///             }
 ///         }
 ///     }
 /// }
 /// ```
+///
+/// An `async fn` is written out as the `fn` returning `impl Future` that it stands for, so
+/// rustdoc shows it that way. Callers see no difference: the future captures every lifetime of
+/// the arguments, as an `async fn`'s does (in edition 2021 crates too), and does nothing until
+/// it is first polled. It is smaller, because an `async fn` keeps each of its arguments twice
+/// (rust-lang/rust#62958) and an `async move` block keeps them once.
+///
 #[proc_macro_attribute]
 pub fn retry(args: TokenStream, item: TokenStream) -> TokenStream {
     retry::expand(args.into(), item.into()).into()

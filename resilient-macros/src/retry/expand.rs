@@ -13,27 +13,32 @@ use super::validate::{Passing, Plan, Source};
 //     #[retry(policy = "graph")]
 //     async fn fetch(client: &Client, id: String) -> Result<Message, GraphError> { body }
 //
-// Output:
+// Output (an async fn is written out as the future it stands for: see `async_signature`):
 //
-//     async fn fetch(client: &Client, __resilient_arg1: String) -> Result<Message, GraphError> {
-//         static __RESILIENT_SITE: CallSite = CallSite::named("graph", "path::fetch");
-//         inventory::submit! { CallSiteRecord { .. } }
-//         let mut __resilient_call = Call::<TokioClock>::begin(&__RESILIENT_SITE);
+//     fn fetch(client: &Client, __resilient_arg1: String) -> impl Future<Output = Result<Message, GraphError>> {
 //         let mut __resilient_arg1 = Some(__resilient_arg1);
-//         loop {
-//             let id = take_or_clone(&mut __resilient_arg1, __resilient_call.is_last_attempt());
-//             let __resilient_outcome = __resilient_call
-//                 .attempt(&__RESILIENT_SITE, <E holds Rejected>, async {
-//                     let __resilient_result: Result<Message, GraphError> = { body };
-//                     __resilient_result
-//                 })
-//                 .await;
-//             match __resilient_call.after(&__RESILIENT_SITE, __resilient_outcome, <Rejected -> E>, <E as text>) {
-//                 Step::Done(result) => return result,
-//                 Step::Wait(delay) => __resilient_call.wait(delay).await,
+//         async move {
+//             static __RESILIENT_SITE: CallSite = CallSite::named("graph", "path::fetch");
+//             inventory::submit! { CallSiteRecord { .. } }
+//             let mut __resilient_call = Call::<TokioClock>::begin(&__RESILIENT_SITE);
+//             loop {
+//                 let id = take_or_clone(&mut __resilient_arg1, __resilient_call.is_last_attempt());
+//                 let __resilient_outcome = __resilient_call
+//                     .attempt(&__RESILIENT_SITE, <E holds Rejected>, async {
+//                         let __resilient_result: Result<Message, GraphError> = { body };
+//                         __resilient_result
+//                     })
+//                     .await;
+//                 match __resilient_call.after(&__RESILIENT_SITE, __resilient_outcome, <Rejected -> E>, <E as text>) {
+//                     Step::Done(result) => return result,
+//                     Step::Wait(delay) => __resilient_call.wait(delay).await,
+//                 }
 //             }
 //         }
 //     }
+//
+// A plain fn gets the same body without the `async move` block, and attempts made by
+// `attempt_blocking(|| body)`.
 pub fn expand(plan: Plan, mut function: ItemFn) -> TokenStream {
     let krate = &plan.krate;
     let private = quote!(#krate::__private);
@@ -85,10 +90,9 @@ pub fn expand(plan: Plan, mut function: ItemFn) -> TokenStream {
         )
     };
 
-    function.block = syn::parse_quote!({
+    let retry_loop = quote! {
         #statics
         let mut __resilient_call = #private::Call::<#clock>::begin(#site);
-        #(#slots)*
         loop {
             #(#bindings)*
             let __resilient_outcome = #attempt;
@@ -97,8 +101,35 @@ pub fn expand(plan: Plan, mut function: ItemFn) -> TokenStream {
                 #private::Step::Wait(__resilient_delay) => #wait,
             }
         }
-    });
+    };
+    function.block = if function.sig.asyncness.is_some() {
+        async_signature(&mut function.sig, ret);
+        // The call begins when the future is first polled, not when it is made: whether it is
+        // nested depends on where it is awaited.
+        syn::parse_quote!({
+            #(#slots)*
+            async move { #retry_loop }
+        })
+    } else {
+        syn::parse_quote!({
+            #(#slots)*
+            #retry_loop
+        })
+    };
     quote!(#function)
+}
+
+/// Turns `async fn f(..) -> R` into `fn f(..) -> impl Future<Output = R>`, for a body that is an
+/// `async move` block. An `async fn` keeps each argument twice in its future, once as passed and
+/// once as the body's local (rust-lang/rust#62958); an `async move` block that uses the
+/// arguments keeps them once, which makes the future smaller and saves moving them.
+///
+/// The `impl` is spanned in this crate, edition 2024, so the future captures every lifetime of
+/// the arguments, named or elided (`&str`, `&mut Formatter`), as an `async fn`'s does, whatever
+/// the caller's edition.
+fn async_signature(sig: &mut syn::Signature, ret: &syn::Type) {
+    sig.asyncness = None;
+    sig.output = syn::parse_quote!(-> impl ::core::future::Future<Output = #ret>);
 }
 
 /// `tokens` with every span set to `span`, so that an error in them is reported there.

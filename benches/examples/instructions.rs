@@ -1,0 +1,42 @@
+//! Makes N happy-path calls of one variant, for counting the instructions of a call under
+//! callgrind, which repeats exactly where timings on a shared machine drift:
+//!
+//! ```text
+//! cargo build --release -p resilient-benches --example instructions
+//! valgrind --tool=callgrind --callgrind-out-file=/dev/null target/release/examples/instructions inline 100000
+//! valgrind --tool=callgrind --callgrind-out-file=/dev/null target/release/examples/instructions inline 200000
+//! ```
+//!
+//! The difference of the two totals ("Collected"), divided by 100 000, is one call.
+//! Variants: `plain`, `inline`, `named`, `guarded`, `awaiting` (inline, with an await point).
+
+use std::hint::black_box;
+
+use resilient_benches::{Client, install_policies, ready};
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let (Some(variant), Some(Ok(calls))) = (args.next(), args.next().map(|calls| calls.parse::<u64>())) else {
+        eprintln!("usage: instructions plain|inline|named|guarded|awaiting CALLS");
+        std::process::exit(2);
+    };
+    install_policies();
+    let client = Client::default();
+    let id = black_box("message-id");
+    let call = |client: &Client| match variant.as_str() {
+        "plain" => ready(client.plain(id)),
+        "inline" => ready(client.inline(id)),
+        "named" => ready(client.named(id)),
+        "guarded" => ready(client.guarded(id)),
+        "awaiting" => ready(client.inline_awaiting(id)),
+        other => {
+            eprintln!("unknown variant {other:?}");
+            std::process::exit(2);
+        }
+    };
+    let mut sum = 0u64;
+    for _ in 0..calls {
+        sum = sum.wrapping_add(call(black_box(&client)).expect("the happy path succeeds"));
+    }
+    println!("{sum}");
+}
