@@ -1,7 +1,7 @@
 //! The retry loop's decisions, asked step by step by the code `#[retry]` generates:
 //!
 //! ```text
-//! let mut call = Call::begin(&SITE);
+//! let mut call = Call::begin(&SITE);                 // or Call::under(&POLICY) for an inline policy
 //! loop {
 //!     let outcome = call.attempt(&SITE, holds_rejection, async { body }).await;   // or call.attempt_blocking(|| body)
 //!     match call.after(&SITE, outcome, home, display) {
@@ -236,7 +236,14 @@ impl<C: Clock> Call<C> {
     /// Starts a call at `site`, under the policy the site resolves to now.
     #[inline(always)]
     pub fn begin(site: &'static CallSite) -> Self {
-        let entry = site.entry();
+        Self::under(site.entry())
+    }
+
+    /// Starts a call under `entry`: an inline policy's, which generated code names directly
+    /// (the site would give the same). The entry is then a constant the compiler can see
+    /// through, and drops the checks for what the policy does not have.
+    #[inline(always)]
+    pub fn under(entry: &'static PolicyEntry) -> Self {
         let policy = &entry.policy;
         let nested = policy.nested() == Nested::Single && DEPTH.with(Cell::get) > 0;
         let clocked = if entry.timed { Some(Self::start_clock(policy)) } else { None };

@@ -90,9 +90,13 @@ pub fn expand(plan: Plan, mut function: ItemFn) -> TokenStream {
         )
     };
 
+    let begin = match &plan.source {
+        Source::Named(_) => quote!(#private::Call::<#clock>::begin(#site)),
+        Source::Inline(_) => quote!(#private::Call::<#clock>::under(&__RESILIENT_POLICY)),
+    };
     let retry_loop = quote! {
         #statics
-        let mut __resilient_call = #private::Call::<#clock>::begin(#site);
+        let mut __resilient_call = #begin;
         loop {
             #(#bindings)*
             let __resilient_outcome = #attempt;
@@ -176,8 +180,11 @@ fn site_statics(plan: &Plan, function: &ItemFn) -> TokenStream {
             let has_timeout = policy.attempt_timeout().is_some();
             let policy = policy_tokens(policy, &private);
             (
+                // A `const`, not a `static`: each crate that compiles the call sees the policy's
+                // value (a static's is only an address outside the crate defining it) and folds
+                // away the checks for what the policy does not have.
                 quote! {
-                    static __RESILIENT_POLICY: #private::PolicyEntry = #private::PolicyEntry::inline(#policy);
+                    const __RESILIENT_POLICY: #private::PolicyEntry = #private::PolicyEntry::inline(#policy);
                     static __RESILIENT_SITE: #private::CallSite = #private::CallSite::inline(&__RESILIENT_POLICY, #operation);
                 },
                 quote!(::core::option::Option::None),
