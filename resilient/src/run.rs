@@ -491,7 +491,9 @@ impl<C: Clock> Call<C> {
             SiteCounters::bump(&site.counters.throttled_retries);
         }
         let reported_max = policy.max_attempts().unwrap_or(0);
-        telemetry::retrying(site, attempts, reported_max, delay, retry_after.is_some(), error);
+        if telemetry::warn_enabled() {
+            telemetry::retrying(site, attempts, reported_max, delay, retry_after.is_some(), error);
+        }
         Some(delay)
     }
 

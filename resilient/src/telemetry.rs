@@ -42,28 +42,18 @@ impl<E> fmt::Display for ErrorText<'_, E> {
     }
 }
 
-/// `WARN`: attempt `attempt` failed and the call waits `delay` before the next one.
-/// `max_attempts` is 0 when attempts are unbounded.
-///
-/// Only the level check is inline: with `WARN` off (no subscriber, say) a retry neither calls
-/// the event's function nor passes its seven arguments, one more than fit in registers
-/// (17 of a zero-delay retry's 686 instructions).
+/// Whether `WARN` events can be seen at all. The retry loop asks before [`retrying`]: with
+/// `WARN` off (no subscriber, say) a retry neither calls it nor passes its seven arguments,
+/// one more than fit in registers (17 of a zero-delay retry's 686 instructions).
 #[inline(always)]
-pub(crate) fn retrying(
-    site: &CallSite,
-    attempt: u32,
-    max_attempts: u32,
-    delay: Duration,
-    throttled: bool,
-    error: &dyn fmt::Display,
-) {
-    if tracing::level_enabled!(tracing::Level::WARN) {
-        retrying_event(site, attempt, max_attempts, delay, throttled, error);
-    }
+pub(crate) fn warn_enabled() -> bool {
+    tracing::level_enabled!(tracing::Level::WARN)
 }
 
+/// `WARN`: attempt `attempt` failed and the call waits `delay` before the next one.
+/// `max_attempts` is 0 when attempts are unbounded.
 #[inline(never)]
-fn retrying_event(
+pub(crate) fn retrying(
     site: &CallSite,
     attempt: u32,
     max_attempts: u32,

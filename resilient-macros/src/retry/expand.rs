@@ -129,7 +129,7 @@ pub fn expand(plan: Plan, mut function: ItemFn) -> TokenStream {
 /// arguments keeps them once, which makes the future smaller and saves moving them.
 ///
 /// The `impl` is spanned in this crate, edition 2024, so the future captures every lifetime of
-/// the arguments, named or elided (`&str`, `&mut Formatter`), as an `async fn`'s does, whatever
+/// the arguments, named or elided (`&str`, `&mut Formatter<'_>`), as an `async fn`'s does, whatever
 /// the caller's edition.
 fn async_signature(sig: &mut syn::Signature, ret: &syn::Type) {
     sig.asyncness = None;
