@@ -256,3 +256,20 @@ async fn attempt_timeouts_become_rejections() {
     assert_eq!(calls.load(SeqCst), 2);
     assert_eq!(start.elapsed(), Duration::from_millis(2010));
 }
+
+/// Under `#[tracing::instrument]`, each attempt runs inside the function's span, owned
+/// arguments or not.
+#[retry(max_attempts = 2, backoff = "immediate")]
+#[tracing::instrument(skip_all)]
+async fn instrumented(label: String, calls: &AtomicU32) -> Result<String, Error> {
+    flaky(calls, 2)?;
+    Ok(format!("{label} in {:?}", tracing::Span::current().metadata().map(|span| span.name())))
+}
+
+#[tokio::test(start_paused = true)]
+async fn attempts_run_inside_an_instrument_span() {
+    let _subscriber = tracing::subscriber::set_default(tracing_subscriber::registry());
+    let calls = AtomicU32::new(0);
+    assert_eq!(instrumented("call".to_owned(), &calls).await, Ok("call in Some(\"instrumented\")".to_owned()));
+    assert_eq!(calls.load(SeqCst), 2);
+}
