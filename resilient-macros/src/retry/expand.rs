@@ -106,20 +106,18 @@ pub fn expand(plan: Plan, mut function: ItemFn) -> TokenStream {
             }
         }
     };
-    function.block = if function.sig.asyncness.is_some() {
+    let body = if function.sig.asyncness.is_some() {
         async_signature(&mut function.sig, ret);
         // The call begins when the future is first polled, not when it is made: whether it is
         // nested depends on where it is awaited.
-        syn::parse_quote!({
-            #(#slots)*
-            async move { #retry_loop }
-        })
+        quote!(async move { #retry_loop })
     } else {
-        syn::parse_quote!({
-            #(#slots)*
-            #retry_loop
-        })
+        retry_loop
     };
+    function.block = syn::parse_quote!({
+        #(#slots)*
+        #body
+    });
     quote!(#function)
 }
 
