@@ -113,10 +113,6 @@ mod flag {
     pub const NESTED: u8 = 1;
     /// This call holds the probe of a half-open circuit breaker.
     pub const PROBE: u8 = 2;
-    /// The circuit breaker refused this call.
-    pub const REJECTED: u8 = 4;
-    /// The running attempt has a time limit, on the call's timer.
-    pub const TIMED: u8 = 8;
 }
 
 /// The state of one call of an annotated function, across its attempts. Kept to 24 bytes: it
@@ -164,6 +160,8 @@ struct Clocked {
     /// The limit of the running attempt (for [`Rejected::AttemptTimedOut`]), or the time left
     /// until the breaker's next probe (for [`Rejected::CircuitOpen`]).
     limit: Duration,
+    /// The circuit breaker refused the call: its attempt resolves without running the body.
+    refused: bool,
     /// One timer for the attempt timeouts and the waits, which never overlap; reset each time.
     timer: Option<tokio::time::Sleep>,
 }
@@ -191,10 +189,11 @@ impl Clocked {
                 // size, and writing the whole state anew would copy it for nothing.
                 // SAFETY: only fields that are not structurally pinned are written.
                 let state = unsafe { spare.as_mut().get_unchecked_mut() };
-                (state.start, state.previous_delay, state.limit) = (start, previous_delay, Duration::ZERO);
+                (state.start, state.previous_delay, state.limit, state.refused) =
+                    (start, previous_delay, Duration::ZERO, false);
                 spare
             }
-            _ => Box::pin(Clocked { start, previous_delay, limit: Duration::ZERO, timer: None }),
+            _ => Box::pin(Clocked { start, previous_delay, limit: Duration::ZERO, refused: false, timer: None }),
         }
     }
 
@@ -211,6 +210,13 @@ impl Clocked {
     fn set_limit(self: Pin<&mut Self>, limit: Duration) {
         // SAFETY: `limit` is not structurally pinned.
         unsafe { self.get_unchecked_mut().limit = limit };
+    }
+
+    /// Marks the call refused by the circuit breaker, which lets it probe again in `retry_in`.
+    fn refuse(self: Pin<&mut Self>, retry_in: Duration) {
+        // SAFETY: neither field is structurally pinned.
+        let state = unsafe { self.get_unchecked_mut() };
+        (state.limit, state.refused) = (retry_in, true);
     }
 
     /// The timer, set to go off after `delay`.
@@ -291,8 +297,7 @@ impl<C: Clock> Call<C> {
                 true
             }
             Admission::Rejected(retry_in) if holds_rejection || report_no_home(site) => {
-                self.flags |= flag::REJECTED;
-                self.clock_state().as_mut().set_limit(retry_in);
+                self.clock_state().as_mut().refuse(retry_in);
                 false
             }
             Admission::Rejected(_) => true,
@@ -303,23 +308,24 @@ impl<C: Clock> Call<C> {
     /// `holds_rejection` says whether the function's error type can hold a [`Rejected`];
     /// without it, no timeout can be reported, so none is applied (and that is logged once).
     #[inline(always)]
-    pub fn attempt<F: Future>(&mut self, site: &'static CallSite, holds_rejection: bool, body: F) -> Attempt<'_, F, C> {
-        self.flags &= !flag::TIMED;
-        if self.admit(site, holds_rejection) {
-            // The clock state first: it is on hand, and absent on the happy path.
-            if let (Some(clocked), Some(timeout)) = (self.clocked.as_mut(), self.entry.policy.attempt_timeout()) {
-                if holds_rejection || report_no_home(site) {
-                    let limit = match self.entry.policy.max_elapsed() {
-                        Some(deadline) => timeout.min(deadline.saturating_sub(C::since(clocked.start))),
-                        None => timeout,
-                    };
-                    clocked.as_mut().set_limit(limit);
-                    clocked.as_mut().timer(limit);
-                    self.flags |= flag::TIMED;
-                }
+    pub fn attempt<F: Future>(&mut self, site: &'static CallSite, holds_rejection: bool, body: F) -> Attempt<'_, F> {
+        if !self.admit(site, holds_rejection) {
+            return Attempt { body, limited: self.clocked.as_mut().map(Pin::as_mut) };
+        }
+        let mut limited = None;
+        // The clock state first: it is on hand, and absent on the happy path.
+        if let (Some(clocked), Some(timeout)) = (self.clocked.as_mut(), self.entry.policy.attempt_timeout()) {
+            if holds_rejection || report_no_home(site) {
+                let limit = match self.entry.policy.max_elapsed() {
+                    Some(deadline) => timeout.min(deadline.saturating_sub(C::since(clocked.start))),
+                    None => timeout,
+                };
+                clocked.as_mut().set_limit(limit);
+                clocked.as_mut().timer(limit);
+                limited = Some(clocked.as_mut());
             }
         }
-        Attempt { body, call: self }
+        Attempt { body, limited }
     }
 
     /// Runs one attempt of a blocking body. Blocking attempts have no timeout: a running
@@ -556,21 +562,27 @@ impl Future for Wait<'_> {
 /// One attempt of an async body: polls it with the nesting depth raised and races it against the
 /// attempt's time limit. Dropping it drops the body: nothing runs after a cancellation. A call
 /// the breaker refused resolves at once, without polling the body.
+///
+/// It holds what the attempt needs, not the [`Call`]: a reference to the call, kept in the
+/// caller's future, would let the optimizer assume any out-of-line call may change the call's
+/// state, and re-read all of it after each one.
 #[derive(Debug)]
-pub struct Attempt<'a, F, C: Clock> {
+pub struct Attempt<'a, F> {
     body: F,
-    call: &'a mut Call<C>,
+    /// The call's clock state when the attempt is refused by the breaker or limited by its
+    /// timer (which of the two, the state says); otherwise none, and the body runs freely.
+    limited: Option<Pin<&'a mut Clocked>>,
 }
 
-impl<F: Future, C: Clock> Future for Attempt<'_, F, C> {
+impl<F: Future> Future for Attempt<'_, F> {
     type Output = AttemptOutcome<F::Output>;
 
     #[inline(always)]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         // SAFETY: `body` is structurally pinned: it is never moved out of `self`, and
-        // `Attempt` implements neither `Unpin` by hand nor `Drop`. `call` is a plain reference.
+        // `Attempt` implements neither `Unpin` by hand nor `Drop`. `limited` is a plain reference.
         let this = unsafe { self.get_unchecked_mut() };
-        if this.call.has(flag::REJECTED) {
+        if this.limited.as_ref().is_some_and(|clocked| clocked.refused) {
             return Poll::Ready(AttemptOutcome::Rejected);
         }
         let body = unsafe { Pin::new_unchecked(&mut this.body) };
@@ -581,10 +593,7 @@ impl<F: Future, C: Clock> Future for Attempt<'_, F, C> {
         if let Poll::Ready(output) = polled {
             return Poll::Ready(AttemptOutcome::Finished(output));
         }
-        if !this.call.has(flag::TIMED) {
-            return Poll::Pending;
-        }
-        match this.call.clocked.as_mut().and_then(|clocked| clocked.as_mut().running_timer()) {
+        match this.limited.as_mut().and_then(|clocked| clocked.as_mut().running_timer()) {
             Some(timer) => timer.poll(cx).map(|()| AttemptOutcome::TimedOut),
             None => Poll::Pending,
         }
