@@ -332,21 +332,23 @@ impl CallSite {
     /// The policy a call starting now runs under.
     #[inline(always)]
     pub(crate) fn entry(&'static self) -> &'static PolicyEntry {
-        match self.source {
-            Source::Inline(entry) => entry,
-            Source::Named(name) => {
-                // SAFETY: the cache only ever holds null or a pointer to a leaked, never freed
-                // `PolicyEntry`.
-                match unsafe { self.cache.load(Ordering::Acquire).as_ref() } {
-                    Some(entry) if entry.generation == GENERATION.load(Ordering::Acquire) => entry,
-                    _ => self.refresh(name),
-                }
-            }
+        // The cache first: a named site's hot path then never looks at its source.
+        // SAFETY: the cache only ever holds null or a pointer to a leaked, never freed
+        // `PolicyEntry`.
+        match unsafe { self.cache.load(Ordering::Acquire).as_ref() } {
+            Some(entry) if entry.generation == GENERATION.load(Ordering::Acquire) => entry,
+            _ => self.refresh(),
         }
     }
 
+    /// The entry for a site whose cache is empty or stale. An inline site's is its own, never
+    /// cached (generated code names it directly anyway).
     #[cold]
-    fn refresh(&'static self, name: &str) -> &'static PolicyEntry {
+    fn refresh(&'static self) -> &'static PolicyEntry {
+        let name = match self.source {
+            Source::Inline(entry) => return entry,
+            Source::Named(name) => name,
+        };
         let entry = lookup(name);
         self.cache.store(entry as *const PolicyEntry as *mut PolicyEntry, Ordering::Release);
         entry
