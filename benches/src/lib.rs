@@ -38,28 +38,32 @@ impl Default for Client {
     }
 }
 
-/// One attempt, the same for everyone: a little arithmetic the optimizer cannot remove.
+/// One attempt, the same for everyone: a little arithmetic the optimizer cannot remove, and an
+/// error it cannot rule out (an empty id, which no benchmark passes), as a remote call can
+/// always fail. Were the error impossible, the optimizer would delete every crate's failure
+/// path, and the happy path would be measured without the code a real one carries.
 #[inline(never)]
-fn work(base: u64, id: &str) -> u64 {
-    black_box(base) + black_box(id).len() as u64
+fn work(base: u64, id: &str) -> Result<u64, BenchError> {
+    let id = black_box(id);
+    if id.is_empty() { Err(BenchError::Unavailable) } else { Ok(black_box(base) + id.len() as u64) }
 }
 
 impl Client {
     /// The operation, without retries.
     pub async fn plain(&self, id: &str) -> Result<u64, BenchError> {
-        Ok(work(self.base, id))
+        work(self.base, id)
     }
 
     /// The operation with an await point, as a remote call has (ready at once).
     pub async fn plain_awaiting(&self, id: &str) -> Result<u64, BenchError> {
         std::future::ready(()).await;
-        Ok(work(self.base, id))
+        work(self.base, id)
     }
 
     #[retry(max_attempts = 3, initial_delay = "100ms")]
     pub async fn inline_awaiting(&self, id: &str) -> Result<u64, BenchError> {
         std::future::ready(()).await;
-        Ok(work(self.base, id))
+        work(self.base, id)
     }
 
     /// Fails every other call: the first attempt fails, the retry succeeds.
@@ -71,23 +75,23 @@ impl Client {
         if self.calls.fetch_add(1, Relaxed).is_multiple_of(2) {
             Err(BenchError::Unavailable)
         } else {
-            Ok(work(self.base, id))
+            work(self.base, id)
         }
     }
 
     #[retry(max_attempts = 3, initial_delay = "100ms")]
     pub async fn inline(&self, id: &str) -> Result<u64, BenchError> {
-        Ok(work(self.base, id))
+        work(self.base, id)
     }
 
     #[retry(policy = "bench")]
     pub async fn named(&self, id: &str) -> Result<u64, BenchError> {
-        Ok(work(self.base, id))
+        work(self.base, id)
     }
 
     #[retry(policy = "bench-guarded")]
     pub async fn guarded(&self, id: &str) -> Result<u64, BenchError> {
-        Ok(work(self.base, id))
+        work(self.base, id)
     }
 
     /// One immediate retry: the cost of a retry without the wait.
@@ -115,12 +119,12 @@ impl Client {
     }
 
     pub fn plain_blocking(&self, id: &str) -> Result<u64, BenchError> {
-        Ok(work(self.base, id))
+        work(self.base, id)
     }
 
     #[retry(max_attempts = 3, initial_delay = "100ms")]
     pub fn inline_blocking(&self, id: &str) -> Result<u64, BenchError> {
-        Ok(work(self.base, id))
+        work(self.base, id)
     }
 
     pub fn backon_blocking(&self, id: &str) -> Result<u64, BenchError> {
