@@ -6,7 +6,7 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use resilient_benches::{Client, TowerAttempts, ready};
+use resilient_benches::{Client, TowerAttempts, ready, value};
 use tower::{Service, ServiceExt};
 
 fn happy_path_async(c: &mut Criterion) {
@@ -14,19 +14,21 @@ fn happy_path_async(c: &mut Criterion) {
     let client = Client::default();
     let id = black_box("message-id");
     let mut group = c.benchmark_group("happy_path_async");
-    group.bench_function("plain async fn", |b| b.iter(|| ready(client.plain(id))));
-    group.bench_function("resilient inline", |b| b.iter(|| ready(client.inline(id))));
-    group.bench_function("resilient named", |b| b.iter(|| ready(client.named(id))));
-    group.bench_function("resilient named + breaker + budget", |b| b.iter(|| ready(client.guarded(id))));
-    group.bench_function("plain async fn, with an await point", |b| b.iter(|| ready(client.plain_awaiting(id))));
-    group.bench_function("resilient inline, with an await point", |b| b.iter(|| ready(client.inline_awaiting(id))));
-    group.bench_function("backon", |b| b.iter(|| ready(client.backon(id))));
-    group.bench_function("tokio-retry", |b| b.iter(|| ready(client.tokio_retry(id))));
+    group.bench_function("plain async fn", |b| b.iter(|| value(ready(client.plain(id)))));
+    group.bench_function("resilient inline", |b| b.iter(|| value(ready(client.inline(id)))));
+    group.bench_function("resilient named", |b| b.iter(|| value(ready(client.named(id)))));
+    group.bench_function("resilient named + breaker + budget", |b| b.iter(|| value(ready(client.guarded(id)))));
+    group.bench_function("plain async fn, with an await point", |b| b.iter(|| value(ready(client.plain_awaiting(id)))));
+    group.bench_function("resilient inline, with an await point", |b| {
+        b.iter(|| value(ready(client.inline_awaiting(id))))
+    });
+    group.bench_function("backon", |b| b.iter(|| value(ready(client.backon(id)))));
+    group.bench_function("tokio-retry", |b| b.iter(|| value(ready(client.tokio_retry(id)))));
     let mut tower = tower::retry::Retry::new(TowerAttempts(2), tower::service_fn(|id: &'static str| client.plain(id)));
     group.bench_function("tower retry", |b| {
         b.iter(|| {
             ready(tower.ready()).ok();
-            ready(tower.call(id))
+            value(ready(tower.call(id)))
         })
     });
     group.finish();
@@ -36,9 +38,9 @@ fn happy_path_blocking(c: &mut Criterion) {
     let client = Client::default();
     let id = black_box("message-id");
     let mut group = c.benchmark_group("happy_path_blocking");
-    group.bench_function("plain fn", |b| b.iter(|| client.plain_blocking(id)));
-    group.bench_function("resilient inline", |b| b.iter(|| client.inline_blocking(id)));
-    group.bench_function("backon blocking", |b| b.iter(|| client.backon_blocking(id)));
+    group.bench_function("plain fn", |b| b.iter(|| value(client.plain_blocking(id))));
+    group.bench_function("resilient inline", |b| b.iter(|| value(client.inline_blocking(id))));
+    group.bench_function("backon blocking", |b| b.iter(|| value(client.backon_blocking(id))));
     group.finish();
 }
 
