@@ -44,12 +44,17 @@ struct Release;
 
 impl Drop for Release {
     fn drop(&mut self) {
-        let index = SLOT.try_with(Cell::get).unwrap_or(UNASSIGNED);
-        if index < SHARDS {
-            HELD.fetch_and(!(1 << index), Relaxed);
-        }
-        let _ = SLOT.try_with(|slot| slot.set(NONE_FREE));
+        give_back(SLOT.try_with(Cell::get).unwrap_or(UNASSIGNED));
     }
+}
+
+/// Frees slot `index` (if it is one) for other threads; this thread uses the overflow cell from
+/// now on.
+fn give_back(index: usize) {
+    if index < SHARDS {
+        HELD.fetch_and(!(1 << index), Relaxed);
+    }
+    let _ = SLOT.try_with(|slot| slot.set(NONE_FREE));
 }
 
 /// This thread's slot: an index below [`SHARDS`] that no other live thread holds, or
@@ -66,8 +71,7 @@ fn assign() -> usize {
     SLOT.with(|slot| slot.set(index));
     // Register the release; a thread already tearing down keeps the overflow cell instead.
     if index < SHARDS && RELEASE.try_with(|_| ()).is_err() {
-        HELD.fetch_and(!(1 << index), Relaxed);
-        SLOT.with(|slot| slot.set(NONE_FREE));
+        give_back(index);
         return NONE_FREE;
     }
     index
