@@ -448,14 +448,15 @@ impl<C: Clock> Call<C> {
             if reason == GiveUp::RetryBudget {
                 SiteCounters::bump(&counters.budget_refusals);
             }
-            let elapsed = now.get().saturating_duration_since(start);
+            // Read only if counted or reported, and then once (`LazyNow`).
+            let mut elapsed = || now.get().saturating_duration_since(start);
             if attempts > 1 {
-                counters.retried_call_took(elapsed);
+                counters.retried_call_took(elapsed());
             }
             // A nested call's error is its caller's to retry or report; a permanent error on
             // the first attempt is the caller's mistake, not a fault we gave up on.
             if !nested && (attempts > 1 || reason != GiveUp::Permanent) {
-                telemetry::giving_up(site, attempts, elapsed, reason, error);
+                telemetry::giving_up(site, attempts, elapsed(), reason, error);
             }
             None
         };
@@ -732,6 +733,20 @@ mod tests {
         let give_up =
             reads_during(&mut || assert!(call.after_failure(site, Classification::Transient, &"e").is_none()));
         assert_eq!(give_up, 1, "breaker and the give-up event share one read");
+    }
+
+    #[test]
+    fn a_permanent_first_failure_reads_no_clock_it_does_not_report() {
+        // A deadline starts the clock with the call; the error is neither counted as a retried
+        // call nor reported (the caller's mistake), so its time is never needed.
+        let policy = fixed(100, 3).max_elapsed(ms(1000)).build().unwrap();
+        let entry = Box::leak(Box::new(PolicyEntry::inline(policy)));
+        let site: &'static CallSite = Box::leak(Box::new(CallSite::inline(entry, "tests::op")));
+        let mut call = Call::<CountingClock>::begin(site);
+        assert!(call.admit(site, true));
+        let before = CLOCK_READS.with(Cell::get);
+        assert!(call.after_failure(site, Classification::Permanent, &"e").is_none());
+        assert_eq!(CLOCK_READS.with(Cell::get) - before, 0);
     }
 
     #[tokio::test(start_paused = true)]
