@@ -1,6 +1,7 @@
 //! The wait before each retry: the policy's schedule plus jitter.
 
 use std::cell::RefCell;
+use std::ops::RangeInclusive;
 use std::time::Duration;
 
 use rand::rngs::SmallRng;
@@ -12,22 +13,46 @@ use crate::{Backoff, Jitter, Policy};
 /// `previous` is the delay drawn before the previous retry (`initial_delay` before the first),
 /// which only `decorrelated` uses.
 pub(crate) fn delay(policy: &Policy, retry: u32, previous: Duration, rng: &mut impl Rng) -> Duration {
+    match schedule(policy, retry, previous) {
+        Schedule::Exactly(delay) => delay,
+        Schedule::Between(nanos) => draw(policy, nanos, rng),
+    }
+}
+
+/// [`delay`], drawn from this thread's generator, which is left alone when there is nothing to
+/// draw (no jitter, or a zero delay): an immediate retry touches no thread-local state.
+pub(crate) fn thread_delay(policy: &Policy, retry: u32, previous: Duration) -> Duration {
+    match schedule(policy, retry, previous) {
+        Schedule::Exactly(delay) => delay,
+        Schedule::Between(nanos) => with_rng(|rng| draw(policy, nanos, rng)),
+    }
+}
+
+/// What the delay before a retry is: known, or to be drawn.
+enum Schedule {
+    Exactly(Duration),
+    /// Uniformly from this range of nanoseconds, then capped by `max_delay`.
+    Between(RangeInclusive<u64>),
+}
+
+fn schedule(policy: &Policy, retry: u32, previous: Duration) -> Schedule {
     if policy.backoff() == Backoff::Decorrelated {
         let base = nanos(policy.initial_delay());
-        let high = nanos(previous).saturating_mul(3).max(base);
-        return Duration::from_nanos(rng.random_range(base..=high)).min(policy.max_delay());
+        return Schedule::Between(base..=nanos(previous).saturating_mul(3).max(base));
     }
-    let d = nanos(policy.base_delay(retry));
-    if d == 0 {
-        // Nothing to jitter: leave the generator alone (an immediate retry stays cheap).
-        return Duration::ZERO;
+    let delay = policy.base_delay(retry);
+    let d = nanos(delay);
+    match policy.jitter() {
+        // Nothing to jitter: a zero delay stays zero.
+        _ if d == 0 => Schedule::Exactly(Duration::ZERO),
+        Jitter::Full => Schedule::Between(0..=d),
+        Jitter::Equal => Schedule::Between(d / 2..=d),
+        _ => Schedule::Exactly(delay),
     }
-    let jittered = match policy.jitter() {
-        Jitter::Full => rng.random_range(0..=d),
-        Jitter::Equal => d / 2 + rng.random_range(0..=d - d / 2),
-        _ => d,
-    };
-    Duration::from_nanos(jittered)
+}
+
+fn draw(policy: &Policy, nanos: RangeInclusive<u64>, rng: &mut impl Rng) -> Duration {
+    Duration::from_nanos(rng.random_range(nanos)).min(policy.max_delay())
 }
 
 /// The waits a policy makes before its successive retries, jitter included, drawn from a
@@ -181,6 +206,26 @@ mod tests {
         assert_eq!(throttled_delay(&policy, ms(100), Some(ms(10))), ms(100));
         assert_eq!(throttled_delay(&policy, ms(100), None), ms(100));
         assert_eq!(throttled_delay(&policy, ms(100), Some(Duration::MAX)), ms(2000));
+    }
+
+    #[test]
+    fn the_thread_generator_draws_as_a_seeded_one_and_only_for_random_delays() {
+        let immediate = Policy::builder().backoff(Backoff::Immediate).max_attempts(2).build().unwrap();
+        let fixed = policy(Backoff::Exponential, Jitter::None);
+        for random in [Jitter::Full, Jitter::Equal].map(|jitter| policy(Backoff::Exponential, jitter)) {
+            let mut rng = SmallRng::seed_from_u64(5);
+            let expected: Vec<Duration> = (1..=4).map(|n| delay(&random, n, ms(100), &mut rng)).collect();
+            seed(5);
+            let drawn: Vec<Duration> = (1..=4)
+                .map(|n| {
+                    // Interleaved delays that draw nothing must not shift the sequence.
+                    assert_eq!(thread_delay(&immediate, 1, Duration::ZERO), Duration::ZERO);
+                    assert_eq!(thread_delay(&fixed, n, ms(100)), fixed.base_delay(n));
+                    thread_delay(&random, n, ms(100))
+                })
+                .collect();
+            assert_eq!(drawn, expected);
+        }
     }
 
     #[test]

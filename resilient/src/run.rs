@@ -468,7 +468,7 @@ impl<C: Clock> Call<C> {
         if attempts >= max_attempts {
             return give_up(GiveUp::AttemptsExhausted, &mut now);
         }
-        let backoff = backoff::with_rng(|rng| backoff::delay(policy, attempts, clocked.previous_delay, rng));
+        let backoff = backoff::thread_delay(policy, attempts, clocked.previous_delay);
         // SAFETY: `previous_delay` is not structurally pinned.
         unsafe { clocked.as_mut().get_unchecked_mut().previous_delay = backoff };
         let delay = match retry_after {
