@@ -23,13 +23,18 @@ use super::validate::{Passing, Plan, Source};
 //             let mut __resilient_call = Call::<TokioClock>::begin(&__RESILIENT_SITE);
 //             loop {
 //                 let id = take_or_clone(&mut __resilient_arg1, __resilient_call.is_last_attempt());
-//                 let __resilient_outcome = __resilient_call
-//                     .attempt(&__RESILIENT_SITE, <E holds Rejected>, async {
-//                         let __resilient_result: Result<Message, GraphError> = { body };
-//                         __resilient_result
-//                     })
-//                     .await;
-//                 match __resilient_call.after(&__RESILIENT_SITE, __resilient_outcome, <Rejected -> E>, <E as text>) {
+//                 let __resilient_result: Result<Message, GraphError> =
+//                     match __resilient_call.start_attempt(&__RESILIENT_SITE, <E holds Rejected>) {
+//                         Ok(()) => __resilient_call
+//                             .attempt(&__RESILIENT_SITE, <E holds Rejected>, async { body }, |r| <Rejected -> E>(r))
+//                             .await,
+//                         Err(refusal) => return refusal.into_result(&__RESILIENT_SITE, <Rejected -> E>),
+//                     };
+//                 if __resilient_result.is_ok() {
+//                     __resilient_call.passed(&__RESILIENT_SITE);
+//                     return __resilient_result;
+//                 }
+//                 match __resilient_call.after(&__RESILIENT_SITE, __resilient_result, <E as text>) {
 //                     Step::Done(result) => return result,
 //                     Step::Wait(delay) => __resilient_call.wait(delay).await,
 //                 }
@@ -38,7 +43,7 @@ use super::validate::{Passing, Plan, Source};
 //     }
 //
 // A plain fn gets the same body without the `async move` block, and attempts made by
-// `attempt_blocking(|| body)`.
+// `run_attempt(|| body)`.
 pub fn expand(plan: Plan, mut function: ItemFn) -> TokenStream {
     let krate = &plan.krate;
     let private = quote!(#krate::__private);
@@ -74,18 +79,20 @@ pub fn expand(plan: Plan, mut function: ItemFn) -> TokenStream {
     let home = quote!({ use #private::probe::*; (&&#probe).rejection_home() });
     let text = quote!({ use #private::probe::*; (&&&#probe).error_text() });
     // Spanned on the return type, so "`E` does not implement `Transient`" points at it.
-    let after = quote_spanned!(ret.span()=> __resilient_call.after(#site, __resilient_outcome, #home, #text));
+    let after = quote_spanned!(ret.span()=> __resilient_call.after(#site, __resilient_result, #text));
 
-    let (clock, attempt, wait) = if function.sig.asyncness.is_some() {
+    let (clock, run, wait) = if function.sig.asyncness.is_some() {
+        // A closure that captures nothing: the attempt keeps it without taking room.
+        let timed_out = quote!(|__resilient_rejected| #private::rejection_into(#home, __resilient_rejected));
         (
             quote!(#private::TokioClock),
-            quote!(__resilient_call.attempt(#site, #holds_rejection, async { let __resilient_result: #ret = #body; __resilient_result }).await),
+            quote!(__resilient_call.attempt(#site, #holds_rejection, async { let __resilient_result: #ret = #body; __resilient_result }, #timed_out).await),
             quote!(__resilient_call.wait(__resilient_delay).await),
         )
     } else {
         (
             quote!(#private::StdClock),
-            quote!(__resilient_call.attempt_blocking(#site, #holds_rejection, || -> #ret #body)),
+            quote!(#private::run_attempt(|| -> #ret #body)),
             quote!(__resilient_call.wait_blocking(__resilient_delay)),
         )
     };
@@ -99,8 +106,21 @@ pub fn expand(plan: Plan, mut function: ItemFn) -> TokenStream {
         let mut __resilient_call = #begin;
         loop {
             #(#bindings)*
-            let __resilient_outcome = #attempt;
-            match #after {
+            // In a block of its own: a local that lived on across the wait's await would be kept
+            // in the future, and the result copied there on every call.
+            let __resilient_step = {
+                let __resilient_result: #ret = match __resilient_call.start_attempt(#site, #holds_rejection) {
+                    ::core::result::Result::Ok(()) => #run,
+                    ::core::result::Result::Err(__resilient_refusal) => return __resilient_refusal.into_result(#site, #home),
+                };
+                // A success is returned as the body left it, not moved through `after`'s step.
+                if ::core::result::Result::is_ok(&__resilient_result) {
+                    __resilient_call.passed(#site);
+                    return __resilient_result;
+                }
+                #after
+            };
+            match __resilient_step {
                 #private::Step::Done(__resilient_result) => return __resilient_result,
                 #private::Step::Wait(__resilient_delay) => #wait,
             }
