@@ -311,7 +311,9 @@ impl Breaker {
         }
         let total = self.quiet_passes.sum();
         let passes = total - quiet.passes_before;
-        let since = quiet.since.unwrap_or(now);
+        // Another thread may have begun the quiet period with a reading of the clock taken
+        // after this thread's `now`: the passes then all fall at `now`.
+        let since = quiet.since.unwrap_or(now).min(now);
         // The window as `sum` counts it: whole buckets.
         let window_start = (now / self.passes.width + 1).saturating_sub(BUCKETS) * self.passes.width;
         // Spread the passes evenly over the quiet period, and keep the share in the window.
@@ -488,6 +490,16 @@ mod tests {
         assert!(b.is_closed(), "2 failures of 5 outcomes");
         b.on_failure(6_000 * MS, false, "p");
         assert_eq!(b.state(), crate::BreakerState::Open, "3 failures of 6 outcomes");
+    }
+
+    #[test]
+    fn a_failure_timed_before_the_quiet_period_began_still_counts_its_passes() {
+        // Threads read the clock before they report: a failure can carry an earlier time than
+        // the pass that began the quiet period on another thread.
+        let b = breaker(0.5, 2);
+        b.on_pass(|| 2_000 * MS, false);
+        b.on_failure(1_000 * MS, false, "p");
+        assert_eq!(b.state(), crate::BreakerState::Open, "1 failure of 2 outcomes: the pass is counted");
     }
 
     #[test]
