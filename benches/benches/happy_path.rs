@@ -18,6 +18,14 @@ fn happy_path_async(c: &mut Criterion) {
     group.bench_function("resilient inline", |b| b.iter(|| value(ready(client.inline(id)))));
     group.bench_function("resilient named", |b| b.iter(|| value(ready(client.named(id)))));
     group.bench_function("resilient named + breaker + budget", |b| b.iter(|| value(ready(client.guarded(id)))));
+    {
+        // An attempt timeout's timer needs a runtime to belong to; the call never polls it.
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+        let _entered = runtime.enter();
+        group.bench_function("resilient named + attempt timeout + deadline", |b| {
+            b.iter(|| value(ready(client.timed(id))))
+        });
+    }
     group.bench_function("plain async fn, with an await point", |b| b.iter(|| value(ready(client.plain_awaiting(id)))));
     group.bench_function("resilient inline, with an await point", |b| {
         b.iter(|| value(ready(client.inline_awaiting(id))))

@@ -62,6 +62,10 @@ fn main() {
     async_row("resilient inline", plain, || client.inline(id));
     async_row("resilient named", plain, || client.named(id));
     async_row("resilient named + breaker + budget", plain, || client.guarded(id));
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+    let entered = runtime.enter();
+    async_row("resilient named + attempt timeout + deadline", plain, || client.timed(id));
+    drop(entered);
     let awaiting = async_row("plain async fn with an await point", plain, || client.plain_awaiting(id));
     async_row("resilient inline, with an await point", awaiting, || client.inline_awaiting(id));
     async_row("backon", plain, || client.backon(id));

@@ -8,8 +8,8 @@
 //! ```
 //!
 //! The difference of the two totals ("Collected"), divided by 100 000, is one call.
-//! Happy path: `plain`, `inline`, `named`, `guarded`, `awaiting` (inline, with an await
-//! point). One zero-delay retry: `retried`.
+//! Happy path: `plain`, `inline`, `named`, `guarded`, `timed` (attempt timeout and
+//! deadline), `awaiting` (inline, with an await point). One zero-delay retry: `retried`.
 
 use std::hint::black_box;
 
@@ -18,17 +18,21 @@ use resilient_benches::{Client, install_policies, ready};
 fn main() {
     let mut args = std::env::args().skip(1);
     let (Some(variant), Some(Ok(calls))) = (args.next(), args.next().map(|calls| calls.parse::<u64>())) else {
-        eprintln!("usage: instructions plain|inline|named|guarded|awaiting|retried CALLS");
+        eprintln!("usage: instructions plain|inline|named|guarded|timed|awaiting|retried CALLS");
         std::process::exit(2);
     };
     install_policies();
     let client = Client::default();
     let id = black_box("message-id");
+    // The timer of an attempt timeout belongs to the runtime entered here; it is never polled.
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().expect("a runtime");
+    let _entered = runtime.enter();
     let sum = match variant.as_str() {
         "plain" => repeat(calls, || ready(black_box(&client).plain(id))),
         "inline" => repeat(calls, || ready(black_box(&client).inline(id))),
         "named" => repeat(calls, || ready(black_box(&client).named(id))),
         "guarded" => repeat(calls, || ready(black_box(&client).guarded(id))),
+        "timed" => repeat(calls, || ready(black_box(&client).timed(id))),
         "awaiting" => repeat(calls, || ready(black_box(&client).inline_awaiting(id))),
         // Fails, then retries at once and succeeds: the retry's own work (no runtime needed,
         // as a zero delay starts no timer).

@@ -94,6 +94,13 @@ impl Client {
         work(self.base, id)
     }
 
+    /// Under the design's example policy, with an attempt timeout and a deadline: it reads the
+    /// clock and sets a timer on every call, so it needs a tokio runtime (entered, or driving it).
+    #[retry(policy = "bench-timed")]
+    pub async fn timed(&self, id: &str) -> Result<u64, BenchError> {
+        work(self.base, id)
+    }
+
     /// One immediate retry: the cost of a retry without the wait.
     #[retry(max_attempts = 2, backoff = "immediate")]
     pub async fn retried_once(&self, id: &str) -> Result<u64, BenchError> {
@@ -154,13 +161,21 @@ impl<Req: Clone, Res, E> tower::retry::Policy<Req, Res, E> for TowerAttempts {
     }
 }
 
-/// Installs the named policies: `bench` (the defaults), and `bench-guarded` (the defaults with
-/// a circuit breaker and a retry budget).
+/// Installs the named policies: `bench` (the defaults), `bench-guarded` (the defaults with a
+/// circuit breaker and a retry budget), and `bench-timed` (DESIGN.md's `graph`: six attempts,
+/// a 30 s attempt timeout and a 2 min deadline).
 pub fn install_policies() {
+    let timed = Policy::builder()
+        .max_attempts(6)
+        .attempt_timeout(Duration::from_secs(30))
+        .max_elapsed(Duration::from_secs(120))
+        .build()
+        .expect("the timed policy is valid");
     resilient::install(
         Registry::builder()
             .policy("bench", Policy::DEFAULT)
             .policy("bench-guarded", Policy::DEFAULT)
+            .policy("bench-timed", timed)
             .circuit_breaker("bench-guarded", CircuitBreakerSettings::default())
             .retry_budget("bench-guarded", RetryBudgetSettings::default())
             .build()

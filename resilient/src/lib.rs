@@ -104,6 +104,8 @@
 //! - `max_elapsed` bounds the whole call: no wait is started that would end at or past it.
 //!   Without `max_elapsed` or `attempt_timeout` the clock is first read at the first failure,
 //!   so the happy path reads no clock; `elapsed_ms` in events then counts from that failure.
+//!   With either, the call reads it once before its first attempt, and that one reading is
+//!   the call's start and the start of the first attempt's timeout.
 //! - `attempt_timeout` cancels an attempt that runs too long (async only; a blocking call
 //!   cannot be interrupted) and counts it as transient, returned as
 //!   [`Rejected::AttemptTimedOut`] if the error type implements `From<Rejected>`.

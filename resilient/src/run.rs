@@ -184,6 +184,11 @@ struct Clocked {
     previous_delay: Duration,
     /// The limit of the running attempt, for [`Rejected::AttemptTimedOut`].
     limit: Duration,
+    /// A reading of the clock taken in the step under way (the call's start, or the failure
+    /// just handled) and not yet used. The timer set next, before anything awaits, starts from
+    /// it instead of reading the clock again: a timed call reads the clock once before its
+    /// first attempt, and a wait ends exactly where the failure's deadline check put it.
+    reading: Option<Instant>,
     /// One timer for the attempt timeouts and the waits, which never overlap; reset each time.
     timer: Option<tokio::time::Sleep>,
 }
@@ -211,10 +216,11 @@ impl Clocked {
                 // size, and writing the whole state anew would copy it for nothing.
                 // SAFETY: only fields that are not structurally pinned are written.
                 let state = unsafe { spare.as_mut().get_unchecked_mut() };
-                (state.start, state.previous_delay, state.limit) = (start, previous_delay, Duration::ZERO);
+                (state.start, state.previous_delay, state.limit, state.reading) =
+                    (start, previous_delay, Duration::ZERO, Some(start));
                 spare
             }
-            _ => Box::pin(Clocked { start, previous_delay, limit: Duration::ZERO, timer: None }),
+            _ => Box::pin(Clocked { start, previous_delay, limit: Duration::ZERO, reading: Some(start), timer: None }),
         }
     }
 
@@ -233,14 +239,27 @@ impl Clocked {
         unsafe { self.get_unchecked_mut().limit = limit };
     }
 
-    /// The timer, set to go off after `delay`.
-    fn timer(self: Pin<&mut Self>, delay: Duration) -> Pin<&mut tokio::time::Sleep> {
+    /// Keeps `now`, read in the step under way, for the timer set next (`None`: nothing read).
+    fn keep_reading(self: Pin<&mut Self>, now: Option<Instant>) {
+        // SAFETY: `reading` is not structurally pinned.
+        unsafe { self.get_unchecked_mut().reading = now };
+    }
+
+    /// Now: the step's reading if there is one not yet used, else the clock `C`'s.
+    fn now<C: Clock>(self: Pin<&mut Self>) -> Instant {
+        // SAFETY: `reading` is not structurally pinned.
+        unsafe { self.get_unchecked_mut().reading.take() }.unwrap_or_else(C::now)
+    }
+
+    /// The timer, set to go off `delay` after `from`.
+    fn timer(self: Pin<&mut Self>, from: Instant, delay: Duration) -> Pin<&mut tokio::time::Sleep> {
+        let deadline = tokio::time::Instant::from_std(from) + delay;
         // SAFETY: `timer` is structurally pinned: it is never moved out of the pinned box, only
         // replaced in place through `Pin::set` or reset.
         let mut timer = unsafe { self.map_unchecked_mut(|clocked| &mut clocked.timer) };
         match timer.as_mut().as_pin_mut() {
-            Some(sleep) => sleep.reset(tokio::time::Instant::now() + delay),
-            None => timer.set(Some(tokio::time::sleep(delay))),
+            Some(sleep) => sleep.reset(deadline),
+            None => timer.set(Some(tokio::time::sleep_until(deadline))),
         }
         timer.as_pin_mut().expect("set just above")
     }
@@ -335,12 +354,17 @@ impl<C: Clock> Call<C> {
         // The timeout first: an inline policy's is a constant, and without one the check folds away.
         if let (Some(timeout), Some(clocked)) = (self.entry.policy.attempt_timeout(), self.clocked.as_mut()) {
             if holds_rejection || report_no_home(site) {
+                let now = clocked.as_mut().now::<C>();
+                // The first attempt starts with the call, and no timeout is longer than the
+                // deadline (validated); a later one may have less time left than its timeout.
                 let limit = match self.entry.policy.max_elapsed() {
-                    Some(deadline) => timeout.min(deadline.saturating_sub(C::since(clocked.start))),
-                    None => timeout,
+                    Some(deadline) if self.attempts > 1 => {
+                        timeout.min(deadline.saturating_sub(now.saturating_duration_since(clocked.start)))
+                    }
+                    _ => timeout,
                 };
                 clocked.as_mut().set_limit(limit);
-                clocked.as_mut().timer(limit);
+                clocked.as_mut().timer(now, limit);
                 limited = Some(clocked.as_mut());
             }
         }
@@ -491,6 +515,9 @@ impl<C: Clock> Call<C> {
         if telemetry::warn_enabled() {
             telemetry::retrying(site, attempts, reported_max, delay, retry_after.is_some(), error);
         }
+        // The wait starts from this failure's reading, if it took one: the deadline check above
+        // measured from it.
+        clocked.as_mut().keep_reading(now.now);
         Some(delay)
     }
 
@@ -501,7 +528,9 @@ impl<C: Clock> Call<C> {
         if delay.is_zero() {
             return Wait(None);
         }
-        Wait(Some(self.clock_state().as_mut().timer(delay)))
+        let clocked = self.clock_state();
+        let from = clocked.as_mut().now::<C>();
+        Wait(Some(clocked.as_mut().timer(from, delay)))
     }
 
     /// Waits before the next attempt (blocking).
@@ -742,6 +771,39 @@ mod tests {
         let give_up =
             reads_during(&mut || assert!(call.after_failure(site, Classification::Transient, &"e").is_none()));
         assert_eq!(give_up, 1, "breaker and the give-up event share one read");
+    }
+
+    #[tokio::test]
+    async fn a_timed_call_reads_the_clock_once_before_its_first_attempt() {
+        // The call's start, the time left before the deadline and the attempt's timer all come
+        // from one reading.
+        let policy = fixed(100, 3).attempt_timeout(ms(300)).max_elapsed(ms(1000)).build().unwrap();
+        let entry = Box::leak(Box::new(PolicyEntry::inline(policy)));
+        let site: &'static CallSite = Box::leak(Box::new(CallSite::inline(entry, "tests::op")));
+        let before = CLOCK_READS.with(Cell::get);
+        let mut call = Call::<CountingClock>::begin(site);
+        assert!(call.start_attempt(site, true).is_ok());
+        let attempt = call.attempt(site, true, std::future::ready(Ok::<(), Error>(())), Error::Rejected);
+        let timer = attempt.limited.as_ref().expect("the attempt is limited").timer.as_ref().unwrap();
+        let start = attempt.limited.as_ref().unwrap().start;
+        assert_eq!(timer.deadline(), Instant::from_std(start) + ms(300), "the timer starts at the call's start");
+        assert_eq!(CLOCK_READS.with(Cell::get) - before, 1);
+    }
+
+    #[tokio::test]
+    async fn a_wait_starts_from_the_reading_of_the_failure_before_it() {
+        // The first failure reads the clock for the call's start (the policy has no deadline or
+        // timeout to start it earlier); the wait's timer starts from that reading, not from a
+        // later one of its own.
+        let site = site(fixed(100, 3));
+        let mut call = Call::<CountingClock>::begin(site);
+        assert!(call.start_attempt(site, true).is_ok());
+        let before = CLOCK_READS.with(Cell::get);
+        let delay = call.after_failure(site, Classification::Transient, &"e").expect("a retry");
+        let start = call.clocked.as_ref().expect("clock state").start;
+        let Wait(Some(timer)) = call.wait(delay) else { panic!("a non-zero delay has a timer") };
+        assert_eq!(timer.deadline(), Instant::from_std(start) + ms(100));
+        assert_eq!(CLOCK_READS.with(Cell::get) - before, 1, "one reading for the failure and its wait");
     }
 
     #[test]
