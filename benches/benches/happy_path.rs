@@ -6,7 +6,7 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use resilient_benches::{Client, TowerAttempts, ready, value};
+use resilient_benches::{Client, TowerAttempts, ready, runtime, value};
 use tower::{Service, ServiceExt};
 
 fn happy_path_async(c: &mut Criterion) {
@@ -20,7 +20,7 @@ fn happy_path_async(c: &mut Criterion) {
     group.bench_function("resilient named + breaker + budget", |b| b.iter(|| value(ready(client.guarded(id)))));
     {
         // An attempt timeout's timer needs a runtime to belong to; the call never polls it.
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+        let runtime = runtime();
         let _entered = runtime.enter();
         group.bench_function("resilient named + attempt timeout + deadline", |b| {
             b.iter(|| value(ready(client.timed(id))))

@@ -9,11 +9,11 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use resilient_benches::{Client, TowerAttempts};
+use resilient_benches::{Client, TowerAttempts, runtime};
 use tower::{Service, ServiceExt};
 
 fn one_retry(c: &mut Criterion) {
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+    let runtime = runtime();
     let client = Client::default();
     let id = black_box("message-id");
     let mut group = c.benchmark_group("one_retry");

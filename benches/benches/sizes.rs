@@ -8,7 +8,7 @@ use std::future::Future;
 use std::hint::black_box;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
-use resilient_benches::{Client, TowerAttempts, ready};
+use resilient_benches::{Client, TowerAttempts, ready, runtime};
 use tower::{Service, ServiceExt};
 
 struct Counting;
@@ -62,7 +62,7 @@ fn main() {
     async_row("resilient inline", plain, || client.inline(id));
     async_row("resilient named", plain, || client.named(id));
     async_row("resilient named + breaker + budget", plain, || client.guarded(id));
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+    let runtime = runtime();
     let entered = runtime.enter();
     async_row("resilient named + attempt timeout + deadline", plain, || client.timed(id));
     drop(entered);

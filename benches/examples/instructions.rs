@@ -13,7 +13,7 @@
 
 use std::hint::black_box;
 
-use resilient_benches::{Client, install_policies, ready};
+use resilient_benches::{Client, install_policies, ready, runtime};
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -25,7 +25,7 @@ fn main() {
     let client = Client::default();
     let id = black_box("message-id");
     // The timer of an attempt timeout belongs to the runtime entered here; it is never polled.
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().expect("a runtime");
+    let runtime = runtime();
     let _entered = runtime.enter();
     let sum = match variant.as_str() {
         "plain" => repeat(calls, || ready(black_box(&client).plain(id))),

@@ -183,6 +183,12 @@ pub fn install_policies() {
     );
 }
 
+/// A current-thread tokio runtime with a timer: for the calls that wait, and for the timer of
+/// an attempt timeout, which belongs to the runtime entered when it is made.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread().enable_time().build().expect("a tokio runtime")
+}
+
 /// What a benchmark keeps of a call: its value. Handed the whole `Result` (40 bytes, written
 /// field by field), criterion would read it back in wider pieces than were written, which
 /// stalls the processor for longer than the cheapest calls take: the same few nanoseconds for

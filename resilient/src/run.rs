@@ -777,9 +777,7 @@ mod tests {
     async fn a_timed_call_reads_the_clock_once_before_its_first_attempt() {
         // The call's start, the time left before the deadline and the attempt's timer all come
         // from one reading.
-        let policy = fixed(100, 3).attempt_timeout(ms(300)).max_elapsed(ms(1000)).build().unwrap();
-        let entry = Box::leak(Box::new(PolicyEntry::inline(policy)));
-        let site: &'static CallSite = Box::leak(Box::new(CallSite::inline(entry, "tests::op")));
+        let site = site(fixed(100, 3).attempt_timeout(ms(300)).max_elapsed(ms(1000)));
         let before = CLOCK_READS.with(Cell::get);
         let mut call = Call::<CountingClock>::begin(site);
         assert!(call.start_attempt(site, true).is_ok());
