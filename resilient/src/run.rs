@@ -782,9 +782,13 @@ mod tests {
         let mut call = Call::<CountingClock>::begin(site);
         assert!(call.start_attempt(site, true).is_ok());
         let attempt = call.attempt(site, true, std::future::ready(Ok::<(), Error>(())), Error::Rejected);
-        let timer = attempt.limited.as_ref().expect("the attempt is limited").timer.as_ref().unwrap();
-        let start = attempt.limited.as_ref().unwrap().start;
-        assert_eq!(timer.deadline(), Instant::from_std(start) + ms(300), "the timer starts at the call's start");
+        let clocked = attempt.limited.as_ref().expect("the attempt is limited");
+        let timer = clocked.timer.as_ref().expect("the attempt's timer is set");
+        assert_eq!(
+            timer.deadline(),
+            Instant::from_std(clocked.start) + ms(300),
+            "the timer starts at the call's start"
+        );
         assert_eq!(CLOCK_READS.with(Cell::get) - before, 1);
     }
 

@@ -23,18 +23,21 @@ use super::validate::{Passing, Plan, Source};
 //             let mut __resilient_call = Call::<TokioClock>::begin(&__RESILIENT_SITE);
 //             loop {
 //                 let id = take_or_clone(&mut __resilient_arg1, __resilient_call.is_last_attempt());
-//                 let __resilient_result: Result<Message, GraphError> =
-//                     match __resilient_call.start_attempt(&__RESILIENT_SITE, <E holds Rejected>) {
-//                         Ok(()) => __resilient_call
-//                             .attempt(&__RESILIENT_SITE, <E holds Rejected>, async { body }, |r| <Rejected -> E>(r))
-//                             .await,
-//                         Err(refusal) => return refusal.into_result(&__RESILIENT_SITE, <Rejected -> E>),
-//                     };
-//                 if __resilient_result.is_ok() {
-//                     __resilient_call.passed(&__RESILIENT_SITE);
-//                     return __resilient_result;
-//                 }
-//                 match __resilient_call.after(&__RESILIENT_SITE, __resilient_result, <E as text>) {
+//                 let __resilient_step = {
+//                     let __resilient_result: Result<Message, GraphError> =
+//                         match __resilient_call.start_attempt(&__RESILIENT_SITE, <E holds Rejected>) {
+//                             Ok(()) => __resilient_call
+//                                 .attempt(&__RESILIENT_SITE, <E holds Rejected>, async { body }, <timed out -> E>)
+//                                 .await,
+//                             Err(refusal) => return refusal.into_result(&__RESILIENT_SITE, <Rejected -> E>),
+//                         };
+//                     if __resilient_result.is_ok() {
+//                         __resilient_call.passed(&__RESILIENT_SITE);
+//                         return __resilient_result;
+//                     }
+//                     __resilient_call.after(&__RESILIENT_SITE, __resilient_result, <E as text>)
+//                 };
+//                 match __resilient_step {
 //                     Step::Done(result) => return result,
 //                     Step::Wait(delay) => __resilient_call.wait(delay).await,
 //                 }
