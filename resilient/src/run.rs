@@ -184,10 +184,15 @@ struct Clocked {
     previous_delay: Duration,
     /// The limit of the running attempt, for [`Rejected::AttemptTimedOut`].
     limit: Duration,
+    /// When the running attempt runs out of time, until its timer is set to it. The timer is
+    /// set only when the body first has to wait: an attempt that finishes in its first poll
+    /// (the happy path) neither makes nor resets a timer.
+    attempt_due: Option<Instant>,
     /// A reading of the clock taken in the step under way (the call's start, or the failure
-    /// just handled) and not yet used. The timer set next, before anything awaits, starts from
-    /// it instead of reading the clock again: a timed call reads the clock once before its
-    /// first attempt, and a wait ends exactly where the failure's deadline check put it.
+    /// just handled) and not yet used. The attempt limit or the wait set next, before anything
+    /// awaits, starts from it instead of reading the clock again: a timed call reads the clock
+    /// once before its first attempt, and a wait ends exactly where the failure's deadline
+    /// check put it.
     reading: Option<Instant>,
     /// One timer for the attempt timeouts and the waits, which never overlap; reset each time.
     timer: Option<tokio::time::Sleep>,
@@ -216,11 +221,18 @@ impl Clocked {
                 // size, and writing the whole state anew would copy it for nothing.
                 // SAFETY: only fields that are not structurally pinned are written.
                 let state = unsafe { spare.as_mut().get_unchecked_mut() };
-                (state.start, state.previous_delay, state.limit, state.reading) =
-                    (start, previous_delay, Duration::ZERO, Some(start));
+                (state.start, state.previous_delay, state.limit, state.attempt_due, state.reading) =
+                    (start, previous_delay, Duration::ZERO, None, Some(start));
                 spare
             }
-            _ => Box::pin(Clocked { start, previous_delay, limit: Duration::ZERO, reading: Some(start), timer: None }),
+            _ => Box::pin(Clocked {
+                start,
+                previous_delay,
+                limit: Duration::ZERO,
+                attempt_due: None,
+                reading: Some(start),
+                timer: None,
+            }),
         }
     }
 
@@ -234,9 +246,12 @@ impl Clocked {
         let _ = SPARE.try_with(|spare| spare.set(Some(clocked)));
     }
 
-    fn set_limit(self: Pin<&mut Self>, limit: Duration) {
-        // SAFETY: `limit` is not structurally pinned.
-        unsafe { self.get_unchecked_mut().limit = limit };
+    /// Limits the attempt starting at `from` to `limit`. Its timer is set later, if at all
+    /// ([`attempt_timer`](Self::attempt_timer)).
+    fn limit_attempt(self: Pin<&mut Self>, from: Instant, limit: Duration) {
+        // SAFETY: `limit` and `attempt_due` are not structurally pinned.
+        let this = unsafe { self.get_unchecked_mut() };
+        (this.limit, this.attempt_due) = (limit, Some(from + limit));
     }
 
     /// Keeps `now`, read in the step under way, for the timer set next (`None`: nothing read).
@@ -251,9 +266,9 @@ impl Clocked {
         unsafe { self.get_unchecked_mut().reading.take() }.unwrap_or_else(C::now)
     }
 
-    /// The timer, set to go off `delay` after `from`.
-    fn timer(self: Pin<&mut Self>, from: Instant, delay: Duration) -> Pin<&mut tokio::time::Sleep> {
-        let deadline = tokio::time::Instant::from_std(from) + delay;
+    /// The timer, set to go off at `deadline`.
+    fn timer(self: Pin<&mut Self>, deadline: Instant) -> Pin<&mut tokio::time::Sleep> {
+        let deadline = tokio::time::Instant::from_std(deadline);
         // SAFETY: `timer` is structurally pinned: it is never moved out of the pinned box, only
         // replaced in place through `Pin::set` or reset.
         let mut timer = unsafe { self.map_unchecked_mut(|clocked| &mut clocked.timer) };
@@ -264,10 +279,16 @@ impl Clocked {
         timer.as_pin_mut().expect("set just above")
     }
 
-    /// The timer as last set.
-    fn running_timer(self: Pin<&mut Self>) -> Option<Pin<&mut tokio::time::Sleep>> {
-        // SAFETY: as in `timer`.
-        unsafe { self.map_unchecked_mut(|clocked| &mut clocked.timer) }.as_pin_mut()
+    /// The running attempt's timer, set to the attempt's limit the first time it is asked for.
+    fn attempt_timer(mut self: Pin<&mut Self>) -> Pin<&mut tokio::time::Sleep> {
+        // SAFETY: `attempt_due` is not structurally pinned.
+        match unsafe { self.as_mut().get_unchecked_mut().attempt_due.take() } {
+            Some(due) => self.timer(due),
+            // SAFETY: as in `timer`.
+            None => unsafe { self.map_unchecked_mut(|clocked| &mut clocked.timer) }
+                .as_pin_mut()
+                .expect("an attempt's timer is set the first time its body waits"),
+        }
     }
 }
 
@@ -363,8 +384,7 @@ impl<C: Clock> Call<C> {
                     }
                     _ => timeout,
                 };
-                clocked.as_mut().set_limit(limit);
-                clocked.as_mut().timer(now, limit);
+                clocked.as_mut().limit_attempt(now, limit);
                 limited = Some(clocked.as_mut());
             }
         }
@@ -530,7 +550,7 @@ impl<C: Clock> Call<C> {
         }
         let clocked = self.clock_state();
         let from = clocked.as_mut().now::<C>();
-        Wait(Some(clocked.as_mut().timer(from, delay)))
+        Wait(Some(clocked.as_mut().timer(from + delay)))
     }
 
     /// Waits before the next attempt (blocking).
@@ -621,17 +641,16 @@ impl<T, E, F: Future<Output = Result<T, E>>, H: Fn(Rejected) -> E> Future for At
         }
         let Some(clocked) = this.limited.as_mut() else { return Poll::Pending };
         let timeout = clocked.limit;
-        match clocked.as_mut().running_timer() {
-            Some(timer) => timer.poll(cx).map(|()| Err((this.timed_out)(Rejected::AttemptTimedOut { timeout }))),
-            None => Poll::Pending,
-        }
+        clocked.as_mut().attempt_timer().poll(cx).map(|()| Err((this.timed_out)(Rejected::AttemptTimedOut { timeout })))
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::pin::pin;
     use std::sync::Arc;
     use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
+    use std::task::Waker;
 
     use tokio::time::{Instant, advance};
 
@@ -730,6 +749,11 @@ mod tests {
         assert_eq!(result, Err(Error::Transient));
     }
 
+    /// Polls `future` once, as an executor would, with a waker that does nothing.
+    fn poll_once<F: Future>(future: Pin<&mut F>) -> Poll<F::Output> {
+        future.poll(&mut Context::from_waker(Waker::noop()))
+    }
+
     thread_local! {
         static CLOCK_READS: Cell<u32> = const { Cell::new(0) };
     }
@@ -774,22 +798,32 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_timed_call_reads_the_clock_once_before_its_first_attempt() {
-        // The call's start, the time left before the deadline and the attempt's timer all come
-        // from one reading.
+    async fn a_timed_call_reads_the_clock_once_and_sets_no_timer_for_an_attempt_that_finishes_at_once() {
+        // The call's start, the time left before the deadline and the attempt's limit all come
+        // from one reading; a body that is ready when first polled never needs the timer.
         let site = site(fixed(100, 3).attempt_timeout(ms(300)).max_elapsed(ms(1000)));
         let before = CLOCK_READS.with(Cell::get);
         let mut call = Call::<CountingClock>::begin(site);
         assert!(call.start_attempt(site, true).is_ok());
-        let attempt = call.attempt(site, true, std::future::ready(Ok::<(), Error>(())), Error::Rejected);
+        let mut attempt = pin!(call.attempt(site, true, std::future::ready(Ok::<(), Error>(())), Error::Rejected));
+        assert_eq!(poll_once(attempt.as_mut()), Poll::Ready(Ok(())));
         let clocked = attempt.limited.as_ref().expect("the attempt is limited");
-        let timer = clocked.timer.as_ref().expect("the attempt's timer is set");
-        assert_eq!(
-            timer.deadline(),
-            Instant::from_std(clocked.start) + ms(300),
-            "the timer starts at the call's start"
-        );
+        assert!(clocked.timer.is_none(), "no timer made");
         assert_eq!(CLOCK_READS.with(Cell::get) - before, 1);
+    }
+
+    #[tokio::test]
+    async fn an_attempt_that_waits_sets_its_timer_from_the_calls_start() {
+        let site = site(fixed(100, 3).attempt_timeout(ms(300)).max_elapsed(ms(1000)));
+        let mut call = Call::<CountingClock>::begin(site);
+        assert!(call.start_attempt(site, true).is_ok());
+        let mut attempt = pin!(call.attempt(site, true, std::future::pending::<Result<(), Error>>(), Error::Rejected));
+        let before = CLOCK_READS.with(Cell::get);
+        assert_eq!(poll_once(attempt.as_mut()), Poll::Pending);
+        assert_eq!(CLOCK_READS.with(Cell::get) - before, 0, "the timer starts from the call's reading");
+        let clocked = attempt.limited.as_ref().expect("the attempt is limited");
+        let timer = clocked.timer.as_ref().expect("the attempt's timer is set once its body waits");
+        assert_eq!(timer.deadline(), Instant::from_std(clocked.start) + ms(300));
     }
 
     #[tokio::test]
