@@ -1,5 +1,6 @@
 //! Happy-path overhead per call: the first attempt succeeds. Every variant calls the same
 //! operation; async calls are polled once with no runtime, so only the call itself is timed.
+//! Timed calls whose attempt has to wait once are driven by a current-thread tokio runtime.
 //!
 //! `cargo bench -p resilient-benches --bench happy_path`
 
@@ -18,14 +19,7 @@ fn happy_path_async(c: &mut Criterion) {
     group.bench_function("resilient inline", |b| b.iter(|| value(ready(client.inline(id)))));
     group.bench_function("resilient named", |b| b.iter(|| value(ready(client.named(id)))));
     group.bench_function("resilient named + breaker + budget", |b| b.iter(|| value(ready(client.guarded(id)))));
-    {
-        // An attempt timeout's timer needs a runtime to belong to; the call never polls it.
-        let runtime = runtime();
-        let _entered = runtime.enter();
-        group.bench_function("resilient named + attempt timeout + deadline", |b| {
-            b.iter(|| value(ready(client.timed(id))))
-        });
-    }
+    group.bench_function("resilient named + attempt timeout + deadline", |b| b.iter(|| value(ready(client.timed(id)))));
     group.bench_function("plain async fn, with an await point", |b| b.iter(|| value(ready(client.plain_awaiting(id)))));
     group.bench_function("resilient inline, with an await point", |b| {
         b.iter(|| value(ready(client.inline_awaiting(id))))
@@ -42,6 +36,22 @@ fn happy_path_async(c: &mut Criterion) {
     group.finish();
 }
 
+/// A timed call whose attempt has to wait once, as a remote call's does: the attempt's timer
+/// is set, and polled. Calls run on a current-thread tokio runtime.
+fn happy_path_timed_attempt_that_waits(c: &mut Criterion) {
+    resilient_benches::install_policies();
+    let runtime = runtime();
+    let client = Client::default();
+    let id = black_box("message-id");
+    let mut group = c.benchmark_group("happy_path_timed_attempt_that_waits");
+    group.bench_function("plain async fn", |b| b.to_async(&runtime).iter(|| client.plain_yielding(id)));
+    group.bench_function("tokio::time::timeout", |b| b.to_async(&runtime).iter(|| client.tokio_timeout_yielding(id)));
+    group.bench_function("resilient named + attempt timeout + deadline", |b| {
+        b.to_async(&runtime).iter(|| client.timed_yielding(id))
+    });
+    group.finish();
+}
+
 fn happy_path_blocking(c: &mut Criterion) {
     let client = Client::default();
     let id = black_box("message-id");
@@ -52,5 +62,5 @@ fn happy_path_blocking(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, happy_path_async, happy_path_blocking);
+criterion_group!(benches, happy_path_async, happy_path_timed_attempt_that_waits, happy_path_blocking);
 criterion_main!(benches);

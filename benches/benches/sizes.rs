@@ -51,6 +51,22 @@ fn async_row<F: Future>(name: &str, plain: usize, call: impl Fn() -> F) -> usize
     size
 }
 
+/// [`async_row`] for a call that has to wait, driven to completion by `runtime`. The calls
+/// run in one task, so that the runtime's own allocations for a task are not counted.
+fn driven_row<F: Future>(runtime: &tokio::runtime::Runtime, name: &str, plain: usize, call: impl Fn() -> F) -> usize {
+    let size = size_of_val(&call());
+    let allocations = runtime.block_on(async {
+        drop(call().await);
+        let before = ALLOCATIONS.load(Relaxed);
+        for _ in 0..CALLS {
+            drop(call().await);
+        }
+        (ALLOCATIONS.load(Relaxed) - before) as f64 / CALLS as f64
+    });
+    row(name, Some(size), plain, allocations);
+    size
+}
+
 fn main() {
     resilient_benches::install_policies();
     let client = Client::default();
@@ -62,10 +78,7 @@ fn main() {
     async_row("resilient inline", plain, || client.inline(id));
     async_row("resilient named", plain, || client.named(id));
     async_row("resilient named + breaker + budget", plain, || client.guarded(id));
-    let runtime = runtime();
-    let entered = runtime.enter();
     async_row("resilient named + attempt timeout + deadline", plain, || client.timed(id));
-    drop(entered);
     let awaiting = async_row("plain async fn with an await point", plain, || client.plain_awaiting(id));
     async_row("resilient inline, with an await point", awaiting, || client.inline_awaiting(id));
     async_row("backon", plain, || client.backon(id));
@@ -81,6 +94,12 @@ fn main() {
             drop(ready(tower.call(id)));
         }),
     );
+    let runtime = runtime();
+    let waiting = driven_row(&runtime, "plain async fn that waits once", plain, || client.plain_yielding(id));
+    driven_row(&runtime, "tokio::time::timeout, waits once", waiting, || client.tokio_timeout_yielding(id));
+    driven_row(&runtime, "resilient named + attempt timeout + deadline, waits once", waiting, || {
+        client.timed_yielding(id)
+    });
     row("plain fn (blocking)", None, plain, allocations_per_call(|| drop(client.plain_blocking(id))));
     row("resilient inline (blocking)", None, plain, allocations_per_call(|| drop(client.inline_blocking(id))));
     row("backon blocking", None, plain, allocations_per_call(|| drop(client.backon_blocking(id))));

@@ -13,7 +13,7 @@
 
 use std::hint::black_box;
 
-use resilient_benches::{Client, install_policies, ready, runtime};
+use resilient_benches::{Client, install_policies, ready};
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -24,9 +24,6 @@ fn main() {
     install_policies();
     let client = Client::default();
     let id = black_box("message-id");
-    // The timer of an attempt timeout belongs to the runtime entered here; it is never polled.
-    let runtime = runtime();
-    let _entered = runtime.enter();
     let sum = match variant.as_str() {
         "plain" => repeat(calls, || ready(black_box(&client).plain(id))),
         "inline" => repeat(calls, || ready(black_box(&client).inline(id))),

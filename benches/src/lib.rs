@@ -95,9 +95,32 @@ impl Client {
     }
 
     /// Under the design's example policy, with an attempt timeout and a deadline: it reads the
-    /// clock and sets a timer on every call, so it needs a tokio runtime (entered, or driving it).
+    /// clock once a call. Its attempt is ready at once, so it sets no timer.
     #[retry(policy = "bench-timed")]
     pub async fn timed(&self, id: &str) -> Result<u64, BenchError> {
+        work(self.base, id)
+    }
+
+    /// The operation as a remote call runs: it has to wait once (it yields to the runtime)
+    /// before it answers. Needs a tokio runtime driving it.
+    pub async fn plain_yielding(&self, id: &str) -> Result<u64, BenchError> {
+        tokio::task::yield_now().await;
+        work(self.base, id)
+    }
+
+    /// [`plain_yielding`](Self::plain_yielding) within tokio's own timeout, as the design's
+    /// 30 s attempt timeout would be written by hand.
+    pub async fn tokio_timeout_yielding(&self, id: &str) -> Result<u64, BenchError> {
+        match tokio::time::timeout(Duration::from_secs(30), self.plain_yielding(id)).await {
+            Ok(result) => result,
+            Err(_elapsed) => Err(BenchError::Unavailable),
+        }
+    }
+
+    /// [`timed`](Self::timed) with an attempt that waits once: the attempt's timer is set.
+    #[retry(policy = "bench-timed")]
+    pub async fn timed_yielding(&self, id: &str) -> Result<u64, BenchError> {
+        tokio::task::yield_now().await;
         work(self.base, id)
     }
 
