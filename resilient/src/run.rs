@@ -254,7 +254,8 @@ impl Clocked {
         (this.limit, this.attempt_due) = (limit, Some(from + limit));
     }
 
-    /// Keeps `now`, read in the step under way, for the timer set next (`None`: nothing read).
+    /// Keeps `now`, read in the step under way, for the limit or wait set next (`None`: nothing
+    /// read).
     fn keep_reading(self: Pin<&mut Self>, now: Option<Instant>) {
         // SAFETY: `reading` is not structurally pinned.
         unsafe { self.get_unchecked_mut().reading = now };
