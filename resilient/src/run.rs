@@ -240,8 +240,7 @@ impl Clocked {
     /// spare is reused: it holds on to the runtime that made it, which may be gone by then.
     #[inline(never)]
     fn release(mut clocked: Pin<Box<Self>>) {
-        // SAFETY: as in `timer`.
-        unsafe { clocked.as_mut().map_unchecked_mut(|clocked| &mut clocked.timer) }.set(None);
+        clocked.as_mut().timer_slot().set(None);
         // Unavailable only while the thread is exiting: the box is then simply freed.
         let _ = SPARE.try_with(|spare| spare.set(Some(clocked)));
     }
@@ -267,12 +266,17 @@ impl Clocked {
         unsafe { self.get_unchecked_mut().reading.take() }.unwrap_or_else(C::now)
     }
 
+    /// The timer's place, pinned.
+    fn timer_slot(self: Pin<&mut Self>) -> Pin<&mut Option<tokio::time::Sleep>> {
+        // SAFETY: `timer` is structurally pinned: it is never moved out of the pinned box, only
+        // replaced in place through `Pin::set` or reset.
+        unsafe { self.map_unchecked_mut(|clocked| &mut clocked.timer) }
+    }
+
     /// The timer, set to go off at `deadline`.
     fn timer(self: Pin<&mut Self>, deadline: Instant) -> Pin<&mut tokio::time::Sleep> {
         let deadline = tokio::time::Instant::from_std(deadline);
-        // SAFETY: `timer` is structurally pinned: it is never moved out of the pinned box, only
-        // replaced in place through `Pin::set` or reset.
-        let mut timer = unsafe { self.map_unchecked_mut(|clocked| &mut clocked.timer) };
+        let mut timer = self.timer_slot();
         match timer.as_mut().as_pin_mut() {
             Some(sleep) => sleep.reset(deadline),
             None => timer.set(Some(tokio::time::sleep_until(deadline))),
@@ -285,10 +289,7 @@ impl Clocked {
         // SAFETY: `attempt_due` is not structurally pinned.
         match unsafe { self.as_mut().get_unchecked_mut().attempt_due.take() } {
             Some(due) => self.timer(due),
-            // SAFETY: as in `timer`.
-            None => unsafe { self.map_unchecked_mut(|clocked| &mut clocked.timer) }
-                .as_pin_mut()
-                .expect("an attempt's timer is set the first time its body waits"),
+            None => self.timer_slot().as_pin_mut().expect("an attempt's timer is set the first time its body waits"),
         }
     }
 }
