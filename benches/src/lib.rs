@@ -206,8 +206,7 @@ pub fn install_policies() {
     );
 }
 
-/// A current-thread tokio runtime with a timer: for the calls that wait, and for the timer of
-/// an attempt timeout, which belongs to the runtime entered when it is made.
+/// A current-thread tokio runtime with a timer, for the calls that wait.
 pub fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread().enable_time().build().expect("a tokio runtime")
 }

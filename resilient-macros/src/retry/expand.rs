@@ -77,6 +77,8 @@ pub fn expand(plan: Plan, mut function: ItemFn) -> TokenStream {
     }
 
     let probe = quote!(#private::Probe::<#ret>::new());
+    // Asked inside the block, not as `#home.is_some()`: the `Option` would then be a temporary
+    // of the statement that awaits the attempt, kept in the future across that await.
     let holds_rejection = quote!({ use #private::probe::*; (&&#probe).rejection_home().is_some() });
     let site = quote!(&__RESILIENT_SITE);
     let home = quote!({ use #private::probe::*; (&&#probe).rejection_home() });
