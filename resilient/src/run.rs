@@ -1,7 +1,7 @@
 //! The retry loop's decisions, asked step by step by the code `#[retry]` generates:
 //!
 //! ```text
-//! let mut call = Call::begin(&SITE);                 // or Call::under(Inline(|| &POLICY)) for an inline policy
+//! let mut call = Call::begin(&SITE);                 // or Call::under(&POLICY) for an inline policy
 //! loop {
 //!     let result = match call.start_attempt(&SITE, holds_rejection) {
 //!         Ok(()) => call.attempt(&SITE, holds_rejection, async { body }, |rejected| home(rejected)).await,
@@ -140,12 +140,12 @@ mod flag {
     pub const PROBE: u8 = 2;
 }
 
-/// The state of one call of an annotated function, across its attempts. Kept to 24 bytes (16
-/// under an inline policy, whose entry it does not store): it lives in the caller's future. The call site is not stored but passed to each step by
+/// The state of one call of an annotated function, across its attempts. Kept to 24 bytes: it
+/// lives in the caller's future. The call site is not stored but passed to each step by
 /// generated code, where it is the address of a `static`, a constant.
 #[derive(Debug)]
-pub struct Call<C: Clock, P: EntrySource = Resolved> {
-    source: P,
+pub struct Call<C: Clock> {
+    entry: &'static PolicyEntry,
     /// Attempts started so far.
     attempts: u32,
     flags: u8,
@@ -154,38 +154,6 @@ pub struct Call<C: Clock, P: EntrySource = Resolved> {
     /// with neither reads no clock and touches no clock state when the first attempt succeeds.
     clocked: Option<Pin<Box<Clocked>>>,
     clock: PhantomData<C>,
-}
-
-/// Where a [`Call`] finds its policy entry, each time it asks.
-pub trait EntrySource: Copy {
-    /// The call's policy entry.
-    fn entry(self) -> &'static PolicyEntry;
-}
-
-/// A named policy's entry, as its site resolved it when the call began: a reload while the
-/// call runs does not change the policy it runs under.
-#[derive(Debug, Clone, Copy)]
-pub struct Resolved(&'static PolicyEntry);
-
-impl EntrySource for Resolved {
-    #[inline(always)]
-    fn entry(self) -> &'static PolicyEntry {
-        self.0
-    }
-}
-
-/// An inline policy's entry, given by a closure that names its constant: the call stores
-/// nothing, and the compiler sees the policy in every step, so that the checks for what it
-/// does not have fold away. A stored reference would be read back from the caller's future at
-/// the top of the retry loop, where the compiler no longer knows which entry it is.
-#[derive(Debug, Clone, Copy)]
-pub struct Inline<F>(pub F);
-
-impl<F: Fn() -> &'static PolicyEntry + Copy> EntrySource for Inline<F> {
-    #[inline(always)]
-    fn entry(self) -> &'static PolicyEntry {
-        (self.0)()
-    }
 }
 
 /// The time of one step of a call, read from the clock `C` when first asked for: a failure
@@ -330,28 +298,21 @@ impl<C: Clock> Call<C> {
     /// Starts a call at `site`, under the policy the site resolves to now.
     #[inline(always)]
     pub fn begin(site: &'static CallSite) -> Self {
-        Self::under(Resolved(site.entry()))
+        Self::under(site.entry())
     }
-}
 
-impl<C: Clock, P: EntrySource> Call<C, P> {
-    /// Starts a call under the policy entry `source` gives: [`Inline`] for an inline policy,
-    /// which generated code names directly (the site would give the same).
+    /// Starts a call under `entry`: an inline policy's, which generated code names directly
+    /// (the site would give the same). The entry is then a constant the compiler can see
+    /// through, and drops the checks for what the policy does not have.
     #[inline(always)]
-    pub fn under(source: P) -> Self {
-        let entry = source.entry();
+    pub fn under(entry: &'static PolicyEntry) -> Self {
         let policy = &entry.policy;
         let nested = policy.nested() == Nested::Single && DEPTH.with(Cell::get) > 0;
         let clocked = if entry.timed { Some(Self::start_clock(policy)) } else { None };
         if let Some(budget) = entry.shared.and_then(|shared| shared.budget.as_ref()) {
             budget.deposits.increment();
         }
-        Call { source, attempts: 0, flags: if nested { flag::NESTED } else { 0 }, clocked, clock: PhantomData }
-    }
-
-    #[inline(always)]
-    fn entry(&self) -> &'static PolicyEntry {
-        self.source.entry()
+        Call { entry, attempts: 0, flags: if nested { flag::NESTED } else { 0 }, clocked, clock: PhantomData }
     }
 
     #[inline(always)]
@@ -362,7 +323,7 @@ impl<C: Clock, P: EntrySource> Call<C, P> {
     /// This call's limit: 1 when nested, `u32::MAX` when unbounded.
     #[inline(always)]
     fn max_attempts(&self) -> u32 {
-        if self.has(flag::NESTED) { 1 } else { self.entry().policy.max_attempts().unwrap_or(u32::MAX) }
+        if self.has(flag::NESTED) { 1 } else { self.entry.policy.max_attempts().unwrap_or(u32::MAX) }
     }
 
     /// Whether the next attempt is the last this call can make: owned arguments are moved
@@ -380,7 +341,7 @@ impl<C: Clock, P: EntrySource> Call<C, P> {
     pub fn start_attempt(&mut self, site: &'static CallSite, holds_rejection: bool) -> Result<(), Refusal> {
         site.counters.attempts.increment();
         self.attempts += 1;
-        let Some(shared) = self.entry().shared else { return Ok(()) };
+        let Some(shared) = self.entry.shared else { return Ok(()) };
         let Some(breaker) = &shared.breaker else { return Ok(()) };
         if self.attempts > 1 || breaker.is_closed() {
             return Ok(());
@@ -413,24 +374,21 @@ impl<C: Clock, P: EntrySource> Call<C, P> {
         timed_out: H,
     ) -> Attempt<'_, F, H> {
         let mut limited = None;
-        // An untimed call has no clock state at its first attempt; an inline policy's timeout is
-        // a constant, and without one the check folds away.
-        let policy = &self.entry().policy;
-        if let Some(clocked) = self.clocked.as_mut()
-            && let Some(timeout) = policy.attempt_timeout()
-            && (holds_rejection || report_no_home(site))
-        {
-            let now = clocked.as_mut().now::<C>();
-            // The first attempt starts with the call, and no timeout is longer than the
-            // deadline (validated); a later one may have less time left than its timeout.
-            let limit = match policy.max_elapsed() {
-                Some(deadline) if self.attempts > 1 => {
-                    timeout.min(deadline.saturating_sub(now.saturating_duration_since(clocked.start)))
-                }
-                _ => timeout,
-            };
-            clocked.as_mut().limit_attempt(now, limit);
-            limited = Some(clocked.as_mut());
+        // The timeout first: an inline policy's is a constant, and without one the check folds away.
+        if let (Some(timeout), Some(clocked)) = (self.entry.policy.attempt_timeout(), self.clocked.as_mut()) {
+            if holds_rejection || report_no_home(site) {
+                let now = clocked.as_mut().now::<C>();
+                // The first attempt starts with the call, and no timeout is longer than the
+                // deadline (validated); a later one may have less time left than its timeout.
+                let limit = match self.entry.policy.max_elapsed() {
+                    Some(deadline) if self.attempts > 1 => {
+                        timeout.min(deadline.saturating_sub(now.saturating_duration_since(clocked.start)))
+                    }
+                    _ => timeout,
+                };
+                clocked.as_mut().limit_attempt(now, limit);
+                limited = Some(clocked.as_mut());
+            }
         }
         Attempt { body, limited, timed_out }
     }
@@ -439,7 +397,7 @@ impl<C: Clock, P: EntrySource> Call<C, P> {
     /// without passing it through [`after`](Self::after).
     #[inline(always)]
     pub fn passed(&mut self, site: &'static CallSite) {
-        if self.entry().shared.is_some() || self.attempts > 1 {
+        if self.entry.shared.is_some() || self.attempts > 1 {
             self.succeeded(site);
         }
     }
@@ -468,7 +426,7 @@ impl<C: Clock, P: EntrySource> Call<C, P> {
 
     /// The call's clock state, started now if this is the first time it is needed.
     fn clock_state(&mut self) -> &mut Pin<Box<Clocked>> {
-        let policy = &self.entry().policy;
+        let policy: &'static crate::Policy = &self.entry.policy;
         self.clocked.get_or_insert_with(|| Self::start_clock(policy))
     }
 
@@ -481,7 +439,7 @@ impl<C: Clock, P: EntrySource> Call<C, P> {
     /// A successful attempt of a policy with shared state, or after retries: out of line.
     #[inline(never)]
     fn succeeded(&mut self, site: &CallSite) {
-        if let Some(shared) = self.entry().shared {
+        if let Some(shared) = self.entry.shared {
             if let Some(breaker) = &shared.breaker {
                 breaker.on_pass(|| shared.now::<C>(), self.has(flag::PROBE));
             }
@@ -493,8 +451,7 @@ impl<C: Clock, P: EntrySource> Call<C, P> {
     }
 
     /// The failure path, out of line and free of `T` and `E`: the delay before the next
-    /// attempt, or `None` to return the error. Reads the clock at most once. An inline policy
-    /// gets a copy of its own (about a kilobyte), in which what the policy lacks is left out.
+    /// attempt, or `None` to return the error. Reads the clock at most once.
     #[inline(never)]
     fn after_failure(
         &mut self,
@@ -502,15 +459,14 @@ impl<C: Clock, P: EntrySource> Call<C, P> {
         classification: Classification,
         error: &dyn fmt::Display,
     ) -> Option<Duration> {
-        let entry = self.entry();
-        let policy = &entry.policy;
+        let policy = &self.entry.policy;
         let (attempts, max_attempts) = (self.attempts, self.max_attempts());
         let (nested, probe) = (self.has(flag::NESTED), self.has(flag::PROBE));
         let mut now = LazyNow::<C>::default();
         // Started here at the first failure of a call that had no need of the clock so far.
         let clocked = self.clocked.get_or_insert_with(|| Clocked::start(policy, now.get()));
         let start = clocked.start;
-        let shared = entry.shared;
+        let shared = self.entry.shared;
         let breaker = shared.and_then(|shared| shared.breaker.as_ref().map(|breaker| (shared, breaker)));
         if let Some((shared, breaker)) = breaker {
             match classification {
@@ -605,12 +561,12 @@ impl<C: Clock, P: EntrySource> Call<C, P> {
     }
 }
 
-impl<C: Clock, P: EntrySource> Drop for Call<C, P> {
+impl<C: Clock> Drop for Call<C> {
     #[inline(always)]
     fn drop(&mut self) {
         // A probe whose call was cancelled has no outcome: let another call probe.
         if self.has(flag::PROBE) {
-            if let Some(breaker) = self.entry().shared.and_then(|shared| shared.breaker.as_ref()) {
+            if let Some(breaker) = self.entry.shared.and_then(|shared| shared.breaker.as_ref()) {
                 breaker.release_probe();
             }
         }

@@ -104,7 +104,7 @@ pub fn expand(plan: Plan, mut function: ItemFn) -> TokenStream {
 
     let begin = match &plan.source {
         Source::Named(_) => quote!(#private::Call::<#clock>::begin(#site)),
-        Source::Inline(_) => quote!(#private::Call::<#clock, _>::under(#private::Inline(|| &__RESILIENT_POLICY))),
+        Source::Inline(_) => quote!(#private::Call::<#clock>::under(&__RESILIENT_POLICY)),
     };
     let retry_loop = quote! {
         #statics
