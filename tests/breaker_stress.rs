@@ -1,5 +1,5 @@
-//! 100 000 calls on 8 worker threads through one circuit breaker, with random outcomes: no
-//! deadlock, no panic, and transitions that add up.
+//! 100 000 calls that reach the service, on 8 worker threads through one circuit breaker, with
+//! random outcomes: no deadlock, no panic, and transitions that add up.
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
@@ -51,15 +51,25 @@ async fn many_threads_through_one_breaker() {
             .unwrap(),
     );
     static ATTEMPTS: AtomicU64 = AtomicU64::new(0);
+    const CALLS_PER_TASK: u64 = 100_000 / 64 + 1;
     let tasks: Vec<_> = (0..64u64)
         .map(|task| {
             tokio::spawn(async move {
                 let mut rng = task;
                 let (mut ok, mut failed, mut rejected) = (0u64, 0u64, 0u64);
-                for _ in 0..100_000 / 64 + 1 {
+                // A fixed count of calls that reach the service, not of calls made: rejected calls
+                // take a few hundred nanoseconds, so a fixed count of calls could end within a
+                // few break durations, and how often the breaker opened would measure the
+                // host's speed rather than the breaker.
+                while ok + failed < CALLS_PER_TASK {
                     match call(next(&mut rng), &ATTEMPTS).await {
                         Ok(()) => ok += 1,
-                        Err(Error::Rejected(_)) => rejected += 1,
+                        Err(Error::Rejected(_)) => {
+                            rejected += 1;
+                            // As a real client backs off: a task that never yields would keep
+                            // its worker from the probe that is waiting to close the breaker.
+                            tokio::task::yield_now().await;
+                        }
                         Err(_) => failed += 1,
                     }
                 }
@@ -77,11 +87,13 @@ async fn many_threads_through_one_breaker() {
     let breaker = stats.breaker("stressed").unwrap();
     let operation = stats.operation("breaker_stress::call").unwrap();
     println!("ok {ok}, failed {failed}, rejected {rejected}; breaker {breaker:?}");
-    assert_eq!(ok + failed + rejected, 64 * (100_000 / 64 + 1));
+    assert_eq!(ok + failed, 64 * CALLS_PER_TASK);
     assert_eq!(operation.calls, ok + failed + rejected);
     assert_eq!(operation.rejections, rejected);
     assert_eq!(operation.attempts, ATTEMPTS.load(Relaxed), "rejected calls make no attempt");
-    assert!(breaker.opened > 10, "a 40% failure rate keeps opening a breaker set at 30%: {breaker:?}");
+    // Here it opens 600 to 900 times, on two free cores or sharing one with a busy process.
+    assert!(breaker.opened > 100, "a 40% failure rate keeps opening a breaker set at 30%: {breaker:?}");
+    assert!(rejected > 0, "an open breaker rejects calls");
     // Closed -> open, open -> half-open, half-open -> closed or open, never anything else: so
     // every half-open follows an open, and every open but the one in force was followed by a
     // half-open.
