@@ -49,8 +49,8 @@ impl Value<'_> {
 /// Builds a [`Policy`]; [`build`](PolicyBuilder::build) checks every rule.
 ///
 /// ```
-/// use std::time::Duration;
-/// use resilient_policy::Policy;
+/// # extern crate resilient_policy as resilient;
+/// use resilient::Policy;
 ///
 /// let error = Policy::builder().max_attempts(0).build().unwrap_err();
 /// assert_eq!(error.to_string(), "max_attempts: expected an integer >= 1, found 0; use `max_attempts = 1` to disable retries");
@@ -200,6 +200,17 @@ impl PolicyBuilder {
     }
 
     /// Every rule this policy breaks, in key order; empty when [`build`](Self::build) succeeds.
+    ///
+    /// ```
+    /// # extern crate resilient_policy as resilient;
+    /// use std::time::Duration;
+    /// use resilient::Policy;
+    ///
+    /// let builder = Policy::builder().multiplier(0.5).max_delay(Duration::from_millis(10));
+    /// let problems = builder.problems();
+    /// let keys: Vec<&str> = problems.iter().map(|problem| problem.key()).collect();
+    /// assert_eq!(keys, ["multiplier", "max_delay"]);
+    /// ```
     pub fn problems(&self) -> Vec<PolicyError> {
         let p = &self.policy;
         let mut problems = Vec::new();

@@ -8,6 +8,17 @@ use std::fmt;
 /// `Display` reads `key: problem; fix`, for example
 /// `max_attempts: expected an integer >= 1, found 0; use max_attempts = 1 to disable retries`.
 /// The configuration loader prefixes the key with the policy's path and the file position.
+///
+/// ```
+/// # extern crate resilient_policy as resilient;
+/// use std::time::Duration;
+/// use resilient::Policy;
+///
+/// let too_long = Policy::builder().attempt_timeout(Duration::from_secs(60)).max_elapsed(Duration::from_secs(30));
+/// let error = too_long.build().unwrap_err();
+/// assert_eq!(error.key(), "attempt_timeout");
+/// println!("{}", error.message()); // what is wrong, and the fix
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PolicyError {
     key: Cow<'static, str>,

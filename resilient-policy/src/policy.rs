@@ -6,6 +6,24 @@ use crate::PolicyBuilder;
 
 /// How the wait before each retry grows. `n` is the retry number (1 for the first retry) and
 /// `base` the policy's `initial_delay`; every delay is capped by `max_delay`.
+///
+/// ```
+/// # extern crate resilient_policy as resilient;
+/// use std::time::Duration;
+/// use resilient::{Backoff, Policy};
+///
+/// let policy = Policy::builder()
+///     .backoff(Backoff::Incremental)
+///     .initial_delay(Duration::from_millis(100))
+///     .increment(Duration::from_millis(50))
+///     .max_delay(Duration::from_millis(180))
+///     .build()?;
+/// // Before jitter: base, base + increment, then capped by max_delay.
+/// let delays: Vec<Duration> = (1..=3).map(|n| policy.base_delay(n)).collect();
+/// assert_eq!(delays, [100, 150, 180].map(Duration::from_millis));
+/// assert_eq!(Backoff::Incremental.name(), "incremental"); // as written in the configuration
+/// # Ok::<(), resilient::PolicyError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Backoff {
@@ -40,6 +58,17 @@ impl Backoff {
 
 /// Randomness added to the backoff delay `d`, so that clients that failed together do not
 /// retry together.
+///
+/// ```
+/// # extern crate resilient_policy as resilient;
+/// use resilient::{Jitter, Policy};
+///
+/// assert_eq!(Policy::DEFAULT.jitter(), Jitter::Full);
+/// // Waits never shorter than half the backoff delay:
+/// let policy = Policy::builder().jitter(Jitter::Equal).build()?;
+/// assert_eq!(policy.jitter().name(), "equal"); // as written in the configuration
+/// # Ok::<(), resilient::PolicyError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Jitter {
@@ -63,6 +92,17 @@ impl Jitter {
 }
 
 /// What a call does when it is made inside another retrying call's attempt.
+///
+/// ```
+/// # extern crate resilient_policy as resilient;
+/// use resilient::{Nested, Policy};
+///
+/// assert_eq!(Policy::DEFAULT.nested(), Nested::Single);
+/// // A layer that retries even when its caller retries too (`nested = "retry"`):
+/// let policy = Policy::builder().nested(Nested::Retry).build()?;
+/// assert_eq!(policy.nested().name(), "retry");
+/// # Ok::<(), resilient::PolicyError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Nested {
@@ -94,8 +134,9 @@ fn lookup_name<T: PartialEq + Copy>(names: &[(&'static str, T)], value: T) -> &'
 /// attribute.
 ///
 /// ```
+/// # extern crate resilient_policy as resilient;
 /// use std::time::Duration;
-/// use resilient_policy::{Backoff, Policy};
+/// use resilient::{Backoff, Policy};
 ///
 /// let policy = Policy::builder()
 ///     .max_attempts(5)
@@ -104,7 +145,7 @@ fn lookup_name<T: PartialEq + Copy>(names: &[(&'static str, T)], value: T) -> &'
 ///     .max_elapsed(Duration::from_secs(10))
 ///     .build()?;
 /// assert_eq!(policy.max_attempts(), Some(5));
-/// # Ok::<(), resilient_policy::PolicyError>(())
+/// # Ok::<(), resilient::PolicyError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Policy {
@@ -123,6 +164,19 @@ pub struct Policy {
 impl Policy {
     /// The built-in defaults: 3 attempts, exponential backoff from 100 ms doubling each time,
     /// full jitter, waits capped at 20 s, no deadline, no attempt timeout.
+    ///
+    /// ```
+    /// # extern crate resilient_policy as resilient;
+    /// use std::time::Duration;
+    /// use resilient::{Backoff, Policy};
+    ///
+    /// let policy = Policy::DEFAULT;
+    /// assert_eq!(policy.max_attempts(), Some(3));
+    /// assert_eq!((policy.backoff(), policy.multiplier()), (Backoff::Exponential, 2.0));
+    /// assert_eq!(policy.initial_delay(), Duration::from_millis(100));
+    /// assert_eq!(policy.max_delay(), Duration::from_secs(20));
+    /// assert_eq!((policy.max_elapsed(), policy.attempt_timeout()), (None, None));
+    /// ```
     pub const DEFAULT: Policy = Policy {
         max_attempts: Some(3),
         backoff: Backoff::Exponential,
@@ -142,6 +196,19 @@ impl Policy {
     }
 
     /// A builder starting from this policy: how `[defaults]` and a named policy layer.
+    ///
+    /// ```
+    /// # extern crate resilient_policy as resilient;
+    /// use std::time::Duration;
+    /// use resilient::Policy;
+    ///
+    /// let defaults = Policy::builder().max_attempts(4).build()?;
+    /// // Everything from the defaults, and a deadline of its own:
+    /// let graph = defaults.to_builder().max_elapsed(Duration::from_secs(120)).build()?;
+    /// assert_eq!(graph.max_attempts(), Some(4));
+    /// assert_eq!(graph.max_elapsed(), Some(Duration::from_secs(120)));
+    /// # Ok::<(), resilient::PolicyError>(())
+    /// ```
     pub fn to_builder(&self) -> PolicyBuilder {
         PolicyBuilder::from(self.clone())
     }
@@ -228,6 +295,18 @@ impl Policy {
 
     /// The delay before retry `n` (1-based) before jitter, capped by `max_delay`. For
     /// `decorrelated`, the smallest delay it can draw.
+    ///
+    /// ```
+    /// # extern crate resilient_policy as resilient;
+    /// use std::time::Duration;
+    /// use resilient::Policy;
+    ///
+    /// let policy = Policy::builder().multiplier(3.0).max_delay(Duration::from_secs(1)).build()?;
+    /// assert_eq!(policy.base_delay(1), Duration::from_millis(100));
+    /// assert_eq!(policy.base_delay(3), Duration::from_millis(900));
+    /// assert_eq!(policy.base_delay(4), Duration::from_secs(1)); // 2.7 s, capped
+    /// # Ok::<(), resilient::PolicyError>(())
+    /// ```
     pub fn base_delay(&self, n: u32) -> Duration {
         let steps = n.saturating_sub(1);
         let uncapped = match self.backoff {

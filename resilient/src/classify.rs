@@ -4,6 +4,29 @@ use std::io;
 use std::time::Duration;
 
 /// How an error bears on retrying.
+///
+/// [`#[derive(Transient)]`](derive@crate::Transient) writes the mapping from each variant's
+/// attribute; the retry loop then acts on it:
+///
+/// ```
+/// use std::time::Duration;
+/// use resilient::{Classification, Transient};
+///
+/// #[derive(Debug, Transient)]
+/// enum ApiError {
+///     #[transient(throttled, retry_after = 0)]
+///     TooManyRequests(Option<Duration>),
+///     #[transient]
+///     Unavailable,
+///     #[permanent]
+///     Forbidden,
+/// }
+///
+/// let hint = Some(Duration::from_secs(2));
+/// assert_eq!(ApiError::TooManyRequests(hint).classify(), Classification::Throttled { retry_after: hint });
+/// assert_eq!(ApiError::Unavailable.classify(), Classification::Transient);
+/// assert!(!ApiError::Forbidden.classify().is_retryable());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Classification {

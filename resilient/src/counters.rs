@@ -185,7 +185,7 @@ impl SiteCounters {
 }
 
 /// The counters of one operation (a `#[retry]` function) under its policy, since the process
-/// started.
+/// started. [`Stats`] shows them read after a call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct OperationStats {
@@ -218,7 +218,7 @@ pub struct OperationStats {
     pub retried_elapsed: Duration,
 }
 
-/// The state of a circuit breaker.
+/// The state of a circuit breaker, in its [`BreakerStats`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum BreakerState {
@@ -230,7 +230,8 @@ pub enum BreakerState {
     HalfOpen,
 }
 
-/// A circuit breaker's state and transitions, since the process started.
+/// A circuit breaker's state and transitions, since the process started. [`Stats`] shows them
+/// read after a call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct BreakerStats {
@@ -248,6 +249,46 @@ pub struct BreakerStats {
 
 /// A snapshot of every counter: per operation, and per circuit breaker. See
 /// [`Registry::stats`](crate::Registry::stats).
+///
+/// ```
+/// use resilient::{BreakerState, CircuitBreakerSettings, Policy, Registry, Transient, retry};
+///
+/// #[derive(Debug, Transient)]
+/// enum Error {
+///     #[transient]
+///     Unavailable,
+///     #[transient(delegate)]
+///     Rejected(resilient::Rejected),
+/// }
+/// impl From<resilient::Rejected> for Error {
+///     fn from(rejected: resilient::Rejected) -> Self {
+///         Error::Rejected(rejected)
+///     }
+/// }
+///
+/// #[retry(policy = "inventory")]
+/// fn count_stock(calls: &mut u32) -> Result<u32, Error> {
+///     *calls += 1;
+///     if *calls == 1 { Err(Error::Unavailable) } else { Ok(42) }
+/// }
+///
+/// let immediate = Policy::builder().max_attempts(2).backoff(resilient::Backoff::Immediate).build()?;
+/// resilient::install(
+///     Registry::builder()
+///         .policy("inventory", immediate)
+///         .circuit_breaker("inventory", CircuitBreakerSettings::default())
+///         .build()?,
+/// );
+/// assert_eq!(count_stock(&mut 0).unwrap(), 42);
+///
+/// let stats = Registry::default().stats();
+/// let operation = stats.operation(concat!(module_path!(), "::count_stock")).unwrap();
+/// assert_eq!((operation.policy, operation.calls, operation.attempts), ("inventory", 1, 2));
+/// assert_eq!((operation.retries, operation.successes, operation.retried_calls), (1, 1, 1));
+/// let breaker = stats.breaker("inventory").unwrap();
+/// assert_eq!((breaker.state, breaker.opened), (BreakerState::Closed, 0));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct Stats {

@@ -44,7 +44,7 @@ pub(crate) struct NamedPolicy {
 }
 
 impl Registry {
-    /// A builder for a registry written in code.
+    /// A builder for a registry written in code. See [`RegistryBuilder`].
     pub fn builder() -> RegistryBuilder {
         RegistryBuilder::default()
     }
@@ -115,7 +115,25 @@ impl Registry {
     }
 }
 
-/// Builds a [`Registry`] in code.
+/// Builds a [`Registry`] in code: what the configuration file says, written in Rust.
+///
+/// ```
+/// use std::time::Duration;
+/// use resilient::{CircuitBreakerSettings, Policy, Registry, RetryBudgetSettings};
+///
+/// let registry = Registry::builder()
+///     .defaults(Policy::builder().max_attempts(4).build()?)
+///     .policy("graph", Policy::builder().max_elapsed(Duration::from_secs(120)).build()?)
+///     .circuit_breaker("graph", CircuitBreakerSettings::default())
+///     .retry_budget("graph", RetryBudgetSettings { ratio: 0.1, min_per_second: 10 })
+///     .strict(true)
+///     .build()?;
+/// assert_eq!(registry.names().collect::<Vec<_>>(), ["graph"]);
+/// assert_eq!(registry.defaults().max_attempts(), Some(4));
+/// assert!(registry.circuit_breaker("graph").is_some() && registry.retry_budget("graph").is_some());
+/// assert!(registry.is_strict());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct RegistryBuilder {
     registry: Registry,
@@ -250,6 +268,15 @@ static INSTALLING: Mutex<()> = Mutex::new(());
 /// Makes `registry` the process-wide one. Every call that starts afterwards, at every call
 /// site, runs under the new policies; calls already running finish under the policy they
 /// started with.
+///
+/// ```
+/// use resilient::{Policy, Registry};
+///
+/// let registry = Registry::builder().policy("graph", Policy::builder().max_attempts(6).build()?).build()?;
+/// resilient::install(registry);
+/// // `#[retry(policy = "graph")]` functions now make up to 6 attempts.
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn install(registry: Registry) {
     let _one_at_a_time = INSTALLING.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let generation = GENERATION.load(Ordering::Relaxed) + 1;

@@ -31,6 +31,14 @@ impl fmt::Display for Location {
 /// `Display` reads `file:line:column: key.path: message`, for example
 /// `resilient.toml:12:15: policies.graph.max_attempts: expected an integer >= 1, found 0; use
 /// `max_attempts = 1` to disable retries`.
+///
+/// ```
+/// let text = "[policies.graph]\nmax_attempt = 5\nbackoff = \"exponentail\"\n";
+/// let error = resilient::Registry::from_toml_str(text).unwrap_err();
+/// let found: Vec<_> = error.issues().iter().map(|issue| (issue.path(), issue.line_column())).collect();
+/// assert_eq!(found, [("policies.graph", Some((2, 1))), ("policies.graph.backoff", Some((3, 11)))]);
+/// assert!(error.issues()[0].message().contains("did you mean `max_attempts`?"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigIssue {
     pub(crate) location: Location,
@@ -111,4 +119,12 @@ impl std::error::Error for ConfigError {}
 
 /// A legal but discouraged choice (a fixed interval with many attempts, no jitter, a policy no
 /// call site names…): returned by [`init`](crate::init) and logged, never fatal.
+///
+/// ```
+/// let registry = resilient::Registry::from_toml_str("[policies.graph]\njitter = \"none\"\n")?;
+/// let warnings = registry.warnings();
+/// assert_eq!(warnings.len(), 1);
+/// assert_eq!(warnings[0].path(), "policies.graph.jitter");
+/// # Ok::<(), resilient::ConfigError>(())
+/// ```
 pub type ConfigWarning = ConfigIssue;

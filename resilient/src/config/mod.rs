@@ -63,6 +63,18 @@ impl Registry {
 
     /// Loads a registry from a TOML file. A missing file, a file that is not UTF-8 and a file
     /// that is not TOML are errors that say so; an empty file is the built-in defaults.
+    ///
+    /// ```
+    /// let path = std::env::temp_dir().join(format!("resilient-doc-{}.toml", std::process::id()));
+    /// std::fs::write(&path, "[policies.graph]\nmax_attempts = 6\n").unwrap();
+    /// let registry = resilient::Registry::from_path(&path)?;
+    /// assert_eq!(registry.policy("graph").unwrap().max_attempts(), Some(6));
+    /// # std::fs::remove_file(&path).unwrap();
+    ///
+    /// let missing = resilient::Registry::from_path("no/such/resilient.toml").unwrap_err();
+    /// assert!(missing.to_string().starts_with("no/such/resilient.toml: cannot read the configuration"));
+    /// # Ok::<(), resilient::ConfigError>(())
+    /// ```
     pub fn from_path(path: impl AsRef<Path>) -> Result<Registry, ConfigError> {
         let path = path.as_ref();
         let name = path.display().to_string();

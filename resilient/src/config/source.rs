@@ -60,6 +60,16 @@ pub fn init() -> Result<Vec<ConfigWarning>, ConfigError> {
 /// Re-reads the source [`init`] used (or, before any `init`, the one it would use), verifies it
 /// and swaps it in atomically: calls that start afterwards use it, calls in flight finish under
 /// the policy they started with. On error the current registry stays and the error is returned.
+///
+/// ```no_run
+/// resilient::init()?;
+/// // … operations edit the file, then tell the process (a signal, an admin endpoint):
+/// match resilient::reload() {
+///     Ok(warnings) => warnings.iter().for_each(|warning| eprintln!("{warning}")),
+///     Err(error) => eprintln!("configuration not reloaded, the previous one stays:\n{error}"),
+/// }
+/// # Ok::<(), resilient::ConfigError>(())
+/// ```
 pub fn reload() -> Result<Vec<ConfigWarning>, ConfigError> {
     let source = lock().clone().unwrap_or_else(discover);
     load_and_install(source)
@@ -91,6 +101,15 @@ fn current_file() -> Option<PathBuf> {
 }
 
 /// Watches the configuration file and reloads it when it changes. Dropping the handle stops it.
+/// Made by [`watch`].
+///
+/// ```no_run
+/// resilient::init()?;
+/// let watcher = resilient::watch(std::time::Duration::from_secs(1));
+/// // … serve …
+/// drop(watcher); // the file is no longer watched
+/// # Ok::<(), resilient::ConfigError>(())
+/// ```
 #[cfg(feature = "watch")]
 #[derive(Debug)]
 pub struct Watcher {
