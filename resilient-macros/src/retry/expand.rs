@@ -139,11 +139,19 @@ pub fn expand(plan: Plan, mut function: ItemFn) -> TokenStream {
     } else {
         retry_loop
     };
-    function.block = syn::parse_quote!({
-        #(#slots)*
-        #body
-    });
-    quote!(#function)
+    // Written out as tokens, not parsed back into a `syn::Block`: parsing the whole loop again
+    // was most of the macro's time.
+    let ItemFn { attrs, vis, sig, block: _ } = &function;
+    let outer = attrs.iter().filter(|attr| matches!(attr.style, syn::AttrStyle::Outer));
+    let inner = attrs.iter().filter(|attr| matches!(attr.style, syn::AttrStyle::Inner(_)));
+    quote! {
+        #(#outer)*
+        #vis #sig {
+            #(#inner)*
+            #(#slots)*
+            #body
+        }
+    }
 }
 
 /// Turns `async fn f(..) -> R` into `fn f(..) -> impl Future<Output = R>`, for a body that is an
@@ -156,7 +164,9 @@ pub fn expand(plan: Plan, mut function: ItemFn) -> TokenStream {
 /// the caller's edition.
 fn async_signature(sig: &mut syn::Signature, ret: &syn::Type) {
     sig.asyncness = None;
-    sig.output = syn::parse_quote!(-> impl ::core::future::Future<Output = #ret>);
+    // As tokens: parsing them back into a `syn::Type` would only cost time.
+    let future = syn::Type::Verbatim(quote!(impl ::core::future::Future<Output = #ret>));
+    sig.output = syn::ReturnType::Type(Default::default(), Box::new(future));
 }
 
 /// `tokens` with every span set to `span`, so that an error in them is reported there.

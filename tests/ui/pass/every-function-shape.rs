@@ -113,6 +113,15 @@ async fn patterns((a, b): (u32, u32), &c: &u32, mut d: u32, _: u8) -> Result<u32
     Ok(a + b + c + d)
 }
 
+/// An inner attribute stays at the top of the body, where it covers the whole function: without
+/// it, the literal below is an error (`overflowing_literals` is deny-by-default).
+#[retry]
+async fn inner_attribute() -> Result<u8, Error> {
+    #![allow(overflowing_literals)]
+    let wrapped: u8 = 0x1ff;
+    Ok(wrapped)
+}
+
 #[retry]
 unsafe fn unsafe_fn(value: *const u32) -> Result<u32, Error> {
     Ok(unsafe { *value })
@@ -128,6 +137,7 @@ fn assert_send<T: Send>(_: T) {}
 fn main() {
     let client = Client { calls: 0 };
     assert_send(free_async("x"));
+    assert_send(inner_attribute());
     assert_send(every_key(String::new(), Vec::new()));
     assert_send(client.shared("x"));
     assert_send(client.get("x"));
