@@ -62,9 +62,9 @@ async fn fetch(address: &str, path: &str) -> Result<String, FetchError> {
         if let Some((name, value)) = header.split_once(':')
             && name.eq_ignore_ascii_case("retry-after")
         {
-            // Delay-seconds only; an HTTP date or garbage is no hint at all. A huge value is
-            // capped by the policy's `max_delay`.
-            retry_after = value.trim().parse::<u64>().ok().map(Duration::from_secs);
+            // Seconds or an HTTP date; garbage is no hint at all, and a huge value is capped by
+            // the policy's `max_delay`.
+            retry_after = resilient::parse_retry_after(value.trim_end());
         }
     }
     let mut body = String::new();

@@ -101,6 +101,7 @@
 //! - `max_attempts` counts every call, the first included; `1` means no retry.
 //! - A [`Classification::Permanent`] error returns at once. A transient one waits the backoff
 //!   delay; a throttled one waits `max(retry_after, backoff)`, capped by `max_delay`.
+//!   [`parse_retry_after`] reads an HTTP `Retry-After` header into that `retry_after`.
 //! - `max_elapsed` bounds the whole call: no wait is started that would end at or past it.
 //!   Without `max_elapsed` or `attempt_timeout` the clock is first read at the first failure,
 //!   so the happy path reads no clock; `elapsed_ms` in events then counts from that failure.
@@ -131,6 +132,7 @@ mod counters;
 mod export;
 mod registry;
 mod rejected;
+mod retry_after;
 mod run;
 mod state;
 mod telemetry;
@@ -153,3 +155,4 @@ pub use registry::{Registry, RegistryBuilder, install};
 pub use rejected::Rejected;
 pub use resilient_macros::{Transient, retry};
 pub use resilient_policy::{Backoff, Jitter, Nested, Policy, PolicyBuilder, PolicyError};
+pub use retry_after::parse_retry_after;
