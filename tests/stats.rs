@@ -50,3 +50,20 @@ async fn every_counter_of_an_operation() {
     // "uo" waited 100 ms; "tuu" waited 300 ms and 100 ms, then gave up.
     assert_eq!(op.retried_elapsed, Duration::from_millis(100 + 400));
 }
+
+/// Fails once after hanging for 10 s, then succeeds after another 10 s.
+#[retry(max_attempts = 3, backoff = "fixed", initial_delay = "1s", jitter = "none")]
+async fn slow_then_ok(calls: &AtomicU32) -> Result<(), Error> {
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    if calls.fetch_add(1, SeqCst) == 0 { Err(Error::Unavailable) } else { Ok(()) }
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_elapsed_time_of_a_retried_call_includes_its_first_attempt() {
+    let calls = AtomicU32::new(0);
+    slow_then_ok(&calls).await.unwrap();
+    let stats = Registry::default().stats();
+    let op = stats.operation("stats::slow_then_ok").expect("registered");
+    assert_eq!(op.retried_calls, 1);
+    assert_eq!(op.retried_elapsed, Duration::from_secs(10 + 1 + 10));
+}

@@ -136,3 +136,24 @@ fn giving_up_is_one_error_event() {
     assert_eq!(gave_up["error"], "unavailable");
     assert_eq!(gave_up["operation"], "telemetry::call");
 }
+
+/// Each attempt hangs for 10 s, then fails: a remote call that times out on its own.
+#[retry(max_attempts = 3, backoff = "fixed", initial_delay = "1s", jitter = "none")]
+async fn hangs_then_fails() -> Result<(), Error> {
+    tokio::time::sleep(std::time::Duration::from_secs(10)).await;
+    Err(Error::Unavailable)
+}
+
+#[test]
+fn elapsed_ms_on_giving_up_covers_every_attempt_the_first_included() {
+    let recorder = Recorder::default();
+    let subscriber = tracing_subscriber::registry().with(recorder.clone());
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap();
+    tracing::subscriber::with_default(subscriber, || {
+        assert!(runtime.block_on(hangs_then_fails()).is_err());
+    });
+    let events = recorder.0.lock().unwrap().clone();
+    let gave_up = &events.last().expect("a give-up event").fields;
+    // Three attempts of 10 s and two waits of 1 s.
+    assert_eq!(gave_up["elapsed_ms"], "32000", "{events:?}");
+}

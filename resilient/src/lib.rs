@@ -103,10 +103,12 @@
 //!   delay; a throttled one waits `max(retry_after, backoff)`, capped by `max_delay`.
 //!   [`parse_retry_after`] reads an HTTP `Retry-After` header into that `retry_after`.
 //! - `max_elapsed` bounds the whole call: no wait is started that would end at or past it.
-//!   Without `max_elapsed` or `attempt_timeout` the clock is first read at the first failure,
-//!   so the happy path reads no clock; `elapsed_ms` in events then counts from that failure.
-//!   With either, the call reads it once before its first attempt, and that one reading is
-//!   the call's start and the start of the first attempt's timeout.
+//!   With `max_elapsed` or `attempt_timeout`, the call reads the clock once before its first
+//!   attempt, and that one reading is the call's start and the start of the first attempt's
+//!   timeout. Without either, a first attempt that finishes at once reads no clock: an async
+//!   call starts its clock when its first attempt first has to wait (so `elapsed_ms` and the
+//!   stats' elapsed time cover that attempt), or at the first failure if it never waited; a
+//!   plain `fn` starts it at the first failure, and leaves its first attempt out.
 //! - `attempt_timeout` cancels an attempt that runs too long (async only; a blocking call
 //!   cannot be interrupted) and counts it as transient, returned as
 //!   [`Rejected::AttemptTimedOut`] if the error type implements `From<Rejected>`.

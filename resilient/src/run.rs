@@ -149,9 +149,10 @@ pub struct Call<C: Clock> {
     /// Attempts started so far.
     attempts: u32,
     flags: u8,
-    /// The clock state, boxed (the thread's spare, when it has one): taken at the first
-    /// failure, or at the start for a policy with a deadline or an attempt timeout. A policy
-    /// with neither reads no clock and touches no clock state when the first attempt succeeds.
+    /// The clock state, boxed (the thread's spare, when it has one): taken at the start for a
+    /// policy with a deadline or an attempt timeout; otherwise when the first attempt first
+    /// has to wait (async), or at the first failure. A policy with neither reads no clock and
+    /// touches no clock state when the first attempt succeeds at once.
     clocked: Option<Pin<Box<Clocked>>>,
     clock: PhantomData<C>,
 }
@@ -178,10 +179,13 @@ impl<C: Clock> LazyNow<C> {
 
 /// What a call needs once time matters.
 struct Clocked {
-    /// When the call started (or, without a deadline or timeout, when its first attempt failed).
+    /// When the call started. Without a deadline or a timeout to start the clock with the call:
+    /// when its first attempt first had to wait (async), or failed without waiting.
     start: Instant,
-    /// The previous delay, for decorrelated jitter.
+    /// The previous delay, for decorrelated jitter (set by the first retry).
     previous_delay: Duration,
+    /// Whether the call's attempts are limited by its attempt timeout.
+    limited: bool,
     /// The limit of the running attempt, for [`Rejected::AttemptTimedOut`].
     limit: Duration,
     /// When the running attempt runs out of time, until its timer is set to it. The timer is
@@ -211,29 +215,40 @@ thread_local! {
 }
 
 impl Clocked {
-    /// Clock state for a call under `policy` starting at `start`: this thread's spare if it
-    /// has one, else a new one.
-    fn start(policy: &crate::Policy, start: Instant) -> Pin<Box<Self>> {
-        let previous_delay = policy.initial_delay();
+    /// Clock state for a call starting at `start`: this thread's spare if it has one, else a
+    /// new one. `reading` is `start` if it was read in the step under way (and may serve the
+    /// limit or wait set next), or `None`.
+    fn start(start: Instant, reading: Option<Instant>) -> Pin<Box<Self>> {
         match SPARE.try_with(Cell::take) {
             Ok(Some(mut spare)) => {
                 // Field by field: the timer (released with the spare) is most of the state's
                 // size, and writing the whole state anew would copy it for nothing.
                 // SAFETY: only fields that are not structurally pinned are written.
                 let state = unsafe { spare.as_mut().get_unchecked_mut() };
-                (state.start, state.previous_delay, state.limit, state.attempt_due, state.reading) =
-                    (start, previous_delay, Duration::ZERO, None, Some(start));
+                (state.start, state.limited, state.limit, state.attempt_due, state.reading) =
+                    (start, false, Duration::ZERO, None, reading);
                 spare
             }
             _ => Box::pin(Clocked {
                 start,
-                previous_delay,
+                previous_delay: Duration::ZERO,
+                limited: false,
                 limit: Duration::ZERO,
                 attempt_due: None,
-                reading: Some(start),
+                reading,
                 timer: None,
             }),
         }
+    }
+
+    /// Clock state for a call whose first attempt has to wait: its start is now, so that the
+    /// elapsed time of a call that comes to retry covers that attempt. Out of line: only a body
+    /// that waits gets here, and it has just returned to the runtime.
+    #[cold]
+    #[inline(never)]
+    fn started_by_wait<C: Clock>() -> Pin<Box<Self>> {
+        // The reading is kept as the start only: the failure, when it comes, is later.
+        Self::start(C::now(), None)
     }
 
     /// Keeps `clocked` as this thread's spare. Its timer is dropped now rather than when the
@@ -250,7 +265,7 @@ impl Clocked {
     fn limit_attempt(self: Pin<&mut Self>, from: Instant, limit: Duration) {
         // SAFETY: `limit` and `attempt_due` are not structurally pinned.
         let this = unsafe { self.get_unchecked_mut() };
-        (this.limit, this.attempt_due) = (limit, Some(from + limit));
+        (this.limited, this.limit, this.attempt_due) = (true, limit, Some(from + limit));
     }
 
     /// Keeps `now`, read in the step under way, for the limit or wait set next (`None`: nothing
@@ -308,7 +323,7 @@ impl<C: Clock> Call<C> {
     pub fn under(entry: &'static PolicyEntry) -> Self {
         let policy = &entry.policy;
         let nested = policy.nested() == Nested::Single && DEPTH.with(Cell::get) > 0;
-        let clocked = if entry.timed { Some(Self::start_clock(policy)) } else { None };
+        let clocked = if entry.timed { Some(Self::start_clock()) } else { None };
         if let Some(budget) = entry.shared.and_then(|shared| shared.budget.as_ref()) {
             budget.deposits.increment();
         }
@@ -372,8 +387,7 @@ impl<C: Clock> Call<C> {
         holds_rejection: bool,
         body: F,
         timed_out: H,
-    ) -> Attempt<'_, F, H> {
-        let mut limited = None;
+    ) -> Attempt<'_, C, F, H> {
         // The timeout first: an inline policy's is a constant, and without one the check folds away.
         if let (Some(timeout), Some(clocked)) = (self.entry.policy.attempt_timeout(), self.clocked.as_mut()) {
             if holds_rejection || report_no_home(site) {
@@ -387,10 +401,9 @@ impl<C: Clock> Call<C> {
                     _ => timeout,
                 };
                 clocked.as_mut().limit_attempt(now, limit);
-                limited = Some(clocked.as_mut());
             }
         }
-        Attempt { body, limited, timed_out }
+        Attempt { body, call: self, timed_out }
     }
 
     /// Counts an attempt that returned `Ok`. The generated loop returns the result as it is,
@@ -426,14 +439,14 @@ impl<C: Clock> Call<C> {
 
     /// The call's clock state, started now if this is the first time it is needed.
     fn clock_state(&mut self) -> &mut Pin<Box<Clocked>> {
-        let policy: &'static crate::Policy = &self.entry.policy;
-        self.clocked.get_or_insert_with(|| Self::start_clock(policy))
+        self.clocked.get_or_insert_with(Self::start_clock)
     }
 
     /// Clock state starting now. Out of line: the happy path of an untimed policy never needs it.
     #[inline(never)]
-    fn start_clock(policy: &crate::Policy) -> Pin<Box<Clocked>> {
-        Clocked::start(policy, C::now())
+    fn start_clock() -> Pin<Box<Clocked>> {
+        let now = C::now();
+        Clocked::start(now, Some(now))
     }
 
     /// A successful attempt of a policy with shared state, or after retries: out of line.
@@ -463,8 +476,12 @@ impl<C: Clock> Call<C> {
         let (attempts, max_attempts) = (self.attempts, self.max_attempts());
         let (nested, probe) = (self.has(flag::NESTED), self.has(flag::PROBE));
         let mut now = LazyNow::<C>::default();
-        // Started here at the first failure of a call that had no need of the clock so far.
-        let clocked = self.clocked.get_or_insert_with(|| Clocked::start(policy, now.get()));
+        // Started here at the first failure of a call that had no need of the clock so far (an
+        // untimed call whose first attempt did not wait).
+        let clocked = self.clocked.get_or_insert_with(|| {
+            let start = now.get();
+            Clocked::start(start, Some(start))
+        });
         let start = clocked.start;
         let shared = self.entry.shared;
         let breaker = shared.and_then(|shared| shared.breaker.as_ref().map(|breaker| (shared, breaker)));
@@ -504,7 +521,9 @@ impl<C: Clock> Call<C> {
         if attempts >= max_attempts {
             return give_up(GiveUp::AttemptsExhausted, &mut now);
         }
-        let backoff = backoff::thread_delay(policy, attempts, clocked.previous_delay);
+        // Decorrelated jitter grows from the previous delay, which is `initial_delay` at first.
+        let previous = if attempts == 1 { policy.initial_delay() } else { clocked.previous_delay };
+        let backoff = backoff::thread_delay(policy, attempts, previous);
         // SAFETY: `previous_delay` is not structurally pinned.
         unsafe { clocked.as_mut().get_unchecked_mut().previous_delay = backoff };
         let delay = match retry_after {
@@ -613,25 +632,23 @@ pub fn run_attempt<R>(body: impl FnOnce() -> R) -> R {
 /// attempt's time limit, if it has one. Dropping it drops the body: nothing runs after a
 /// cancellation.
 ///
-/// It holds what the attempt needs, not the [`Call`]: a reference to the call, kept in the
-/// caller's future, would let the optimizer assume any out-of-line call may change the call's
-/// state, and re-read all of it after each one.
+/// An attempt whose body finishes when first polled touches nothing but the body and the
+/// nesting depth. Only a body that has to wait needs the call: for the timer that limits the
+/// attempt, or to start the call's clock (the first attempt of a call without a timeout).
 #[derive(Debug)]
-pub struct Attempt<'a, F, H> {
+pub struct Attempt<'a, C: Clock, F, H> {
     body: F,
-    /// The call's clock state when its timer limits the attempt; otherwise none, and the body
-    /// runs freely.
-    limited: Option<Pin<&'a mut Clocked>>,
+    call: &'a mut Call<C>,
     timed_out: H,
 }
 
-impl<T, E, F: Future<Output = Result<T, E>>, H: Fn(Rejected) -> E> Future for Attempt<'_, F, H> {
+impl<T, E, C: Clock, F: Future<Output = Result<T, E>>, H: Fn(Rejected) -> E> Future for Attempt<'_, C, F, H> {
     type Output = Result<T, E>;
 
     #[inline(always)]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         // SAFETY: `body` is structurally pinned: it is never moved out of `self`, and `Attempt`
-        // implements neither `Unpin` by hand nor `Drop`. `limited` is a plain reference.
+        // implements neither `Unpin` by hand nor `Drop`. `call` is a plain reference.
         let this = unsafe { self.get_unchecked_mut() };
         let body = unsafe { Pin::new_unchecked(&mut this.body) };
         let polled = {
@@ -641,7 +658,17 @@ impl<T, E, F: Future<Output = Result<T, E>>, H: Fn(Rejected) -> E> Future for At
         if polled.is_ready() {
             return polled;
         }
-        let Some(clocked) = this.limited.as_mut() else { return Poll::Pending };
+        let call = &mut *this.call;
+        let Some(clocked) = call.clocked.as_mut() else {
+            // A nested call makes one attempt and reports no elapsed time: it needs no clock.
+            if !call.has(flag::NESTED) {
+                call.clocked = Some(Clocked::started_by_wait::<C>());
+            }
+            return Poll::Pending;
+        };
+        if !clocked.limited {
+            return Poll::Pending;
+        }
         let timeout = clocked.limit;
         clocked.as_mut().attempt_timer().poll(cx).map(|()| Err((this.timed_out)(Rejected::AttemptTimedOut { timeout })))
     }
@@ -799,6 +826,62 @@ mod tests {
         assert_eq!(give_up, 1, "breaker and the give-up event share one read");
     }
 
+    /// A body that has to wait once, then fails.
+    fn waits_once_then_fails() -> impl Future<Output = Result<(), Error>> {
+        let mut waited = false;
+        std::future::poll_fn(move |_| {
+            if std::mem::replace(&mut waited, true) { Poll::Ready(Err(Error::Transient)) } else { Poll::Pending }
+        })
+    }
+
+    #[test]
+    fn an_untimed_call_whose_first_attempt_finishes_at_once_reads_no_clock() {
+        let site = site(fixed(100, 3));
+        let before = CLOCK_READS.with(Cell::get);
+        let mut call = Call::<CountingClock>::begin(site);
+        assert!(call.start_attempt(site, true).is_ok());
+        let attempt = pin!(call.attempt(site, true, std::future::ready(Ok::<(), Error>(())), Error::Rejected));
+        assert_eq!(poll_once(attempt), Poll::Ready(Ok(())));
+        assert!(call.clocked.is_none(), "no clock state");
+        assert_eq!(CLOCK_READS.with(Cell::get) - before, 0);
+    }
+
+    #[test]
+    fn an_untimed_call_starts_its_clock_when_its_first_attempt_has_to_wait() {
+        // So that the elapsed time of a call that comes to retry covers its first attempt.
+        let site = site(fixed(100, 3));
+        let mut call = Call::<CountingClock>::begin(site);
+        assert!(call.start_attempt(site, true).is_ok());
+        let before = CLOCK_READS.with(Cell::get);
+        let mut attempt = pin!(call.attempt(site, true, waits_once_then_fails(), Error::Rejected));
+        assert_eq!(poll_once(attempt.as_mut()), Poll::Pending);
+        assert_eq!(CLOCK_READS.with(Cell::get) - before, 1, "read when the body first waits");
+        assert_eq!(poll_once(attempt.as_mut()), Poll::Ready(Err(Error::Transient)));
+        assert_eq!(CLOCK_READS.with(Cell::get) - before, 1, "and not again");
+        let clocked = call.clocked.as_ref().expect("the call's clock has started");
+        let (start, limited, reading) = (clocked.start, clocked.limited, clocked.reading);
+        assert!(!limited && reading.is_none(), "the start is no reading for the failure's wait");
+        assert!(call.after_failure(site, Classification::Transient, &"e").is_some());
+        assert_eq!(call.clocked.as_ref().map(|clocked| clocked.start), Some(start), "the start stays");
+    }
+
+    #[test]
+    fn a_nested_call_whose_attempt_waits_reads_no_clock() {
+        // It makes one attempt and reports no elapsed time: the clock is no use to it.
+        let site = site(fixed(100, 3));
+        let mut call = {
+            let _caller = InsideAttempt::enter();
+            Call::<CountingClock>::begin(site)
+        };
+        assert!(call.start_attempt(site, true).is_ok());
+        let before = CLOCK_READS.with(Cell::get);
+        let mut attempt = pin!(call.attempt(site, true, waits_once_then_fails(), Error::Rejected));
+        assert_eq!(poll_once(attempt.as_mut()), Poll::Pending);
+        assert_eq!(poll_once(attempt.as_mut()), Poll::Ready(Err(Error::Transient)));
+        assert!(call.clocked.is_none(), "no clock state");
+        assert_eq!(CLOCK_READS.with(Cell::get) - before, 0);
+    }
+
     #[tokio::test]
     async fn a_timed_call_reads_the_clock_once_and_sets_no_timer_for_an_attempt_that_finishes_at_once() {
         // The call's start, the time left before the deadline and the attempt's limit all come
@@ -809,7 +892,8 @@ mod tests {
         assert!(call.start_attempt(site, true).is_ok());
         let mut attempt = pin!(call.attempt(site, true, std::future::ready(Ok::<(), Error>(())), Error::Rejected));
         assert_eq!(poll_once(attempt.as_mut()), Poll::Ready(Ok(())));
-        let clocked = attempt.limited.as_ref().expect("the attempt is limited");
+        let clocked = attempt.call.clocked.as_ref().expect("the call has clock state");
+        assert!(clocked.limited, "the attempt is limited");
         assert!(clocked.timer.is_none(), "no timer made");
         assert_eq!(CLOCK_READS.with(Cell::get) - before, 1);
     }
@@ -823,7 +907,8 @@ mod tests {
         let before = CLOCK_READS.with(Cell::get);
         assert_eq!(poll_once(attempt.as_mut()), Poll::Pending);
         assert_eq!(CLOCK_READS.with(Cell::get) - before, 0, "the timer starts from the call's reading");
-        let clocked = attempt.limited.as_ref().expect("the attempt is limited");
+        let clocked = attempt.call.clocked.as_ref().expect("the call has clock state");
+        assert!(clocked.limited, "the attempt is limited");
         let timer = clocked.timer.as_ref().expect("the attempt's timer is set once its body waits");
         assert_eq!(timer.deadline(), Instant::from_std(clocked.start) + ms(300));
     }
@@ -831,8 +916,8 @@ mod tests {
     #[tokio::test]
     async fn a_wait_starts_from_the_reading_of_the_failure_before_it() {
         // The first failure reads the clock for the call's start (the policy has no deadline or
-        // timeout to start it earlier); the wait's timer starts from that reading, not from a
-        // later one of its own.
+        // timeout to start it earlier, and the attempt did not wait); the wait's timer starts
+        // from that reading, not from a later one of its own.
         let site = site(fixed(100, 3));
         let mut call = Call::<CountingClock>::begin(site);
         assert!(call.start_attempt(site, true).is_ok());
