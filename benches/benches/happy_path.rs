@@ -1,6 +1,6 @@
 //! Happy-path overhead per call: the first attempt succeeds. Every variant calls the same
 //! operation; async calls are polled once with no runtime, so only the call itself is timed.
-//! Timed calls whose attempt has to wait once are driven by a current-thread tokio runtime.
+//! Calls whose attempt has to wait once are driven by a current-thread tokio runtime.
 //!
 //! `cargo bench -p resilient-benches --bench happy_path`
 
@@ -36,8 +36,9 @@ fn happy_path_async(c: &mut Criterion) {
     group.finish();
 }
 
-/// A timed call whose attempt has to wait once, as a remote call's does: the attempt's timer
-/// is set, and polled. Calls run on a current-thread tokio runtime.
+/// A call whose attempt has to wait once, as a remote call's does: an untimed call starts its
+/// clock then; a timed call sets its attempt's timer, and polls it. Calls run on a
+/// current-thread tokio runtime.
 fn happy_path_timed_attempt_that_waits(c: &mut Criterion) {
     resilient_benches::install_policies();
     let runtime = runtime();
@@ -45,6 +46,7 @@ fn happy_path_timed_attempt_that_waits(c: &mut Criterion) {
     let id = black_box("message-id");
     let mut group = c.benchmark_group("happy_path_timed_attempt_that_waits");
     group.bench_function("plain async fn", |b| b.to_async(&runtime).iter(|| client.plain_yielding(id)));
+    group.bench_function("resilient inline", |b| b.to_async(&runtime).iter(|| client.inline_yielding(id)));
     group.bench_function("tokio::time::timeout", |b| b.to_async(&runtime).iter(|| client.tokio_timeout_yielding(id)));
     group.bench_function("resilient named + attempt timeout + deadline", |b| {
         b.to_async(&runtime).iter(|| client.timed_yielding(id))

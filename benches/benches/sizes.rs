@@ -96,6 +96,7 @@ fn main() {
     );
     let runtime = runtime();
     let waiting = driven_row(&runtime, "plain async fn that waits once", plain, || client.plain_yielding(id));
+    driven_row(&runtime, "resilient inline, waits once", waiting, || client.inline_yielding(id));
     driven_row(&runtime, "tokio::time::timeout, waits once", waiting, || client.tokio_timeout_yielding(id));
     driven_row(&runtime, "resilient named + attempt timeout + deadline, waits once", waiting, || {
         client.timed_yielding(id)

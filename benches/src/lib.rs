@@ -117,6 +117,14 @@ impl Client {
         }
     }
 
+    /// [`inline`](Self::inline) with an attempt that waits once: the call's clock starts then,
+    /// so that a retry's elapsed time would cover the attempt.
+    #[retry(max_attempts = 3, initial_delay = "100ms")]
+    pub async fn inline_yielding(&self, id: &str) -> Result<u64, BenchError> {
+        tokio::task::yield_now().await;
+        work(self.base, id)
+    }
+
     /// [`timed`](Self::timed) with an attempt that waits once: the attempt's timer is set.
     #[retry(policy = "bench-timed")]
     pub async fn timed_yielding(&self, id: &str) -> Result<u64, BenchError> {
