@@ -103,6 +103,28 @@ impl Client {
     }
 }
 
+impl Client {
+    /// Waits once, as a remote call waits for its I/O, then answers: the call's clock starts
+    /// when the attempt first waits.
+    #[retry(max_attempts = 3)]
+    async fn waits_once(&self, id: &str) -> Result<u64, Unavailable> {
+        let mut waited = false;
+        std::future::poll_fn(|_| if std::mem::replace(&mut waited, true) { Poll::Ready(()) } else { Poll::Pending })
+            .await;
+        Ok(self.base + id.len() as u64)
+    }
+}
+
+/// Polls a future until it completes, with no runtime at all.
+fn poll_to_end<F: Future>(future: F) -> F::Output {
+    let mut future = pin!(future);
+    loop {
+        if let Poll::Ready(output) = future.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+            return output;
+        }
+    }
+}
+
 fn client(base: u64) -> Client {
     Client { base, flaky_calls: Cell::new(0) }
 }
@@ -135,6 +157,11 @@ fn a_thread_that_retries_allocates_the_clock_state_once() {
     // A policy with a deadline needs the clock from the start of every call: the same state.
     for _ in 0..3 {
         let (allocations, value) = allocations_during(|| poll_once(client.with_deadline("ab")));
+        assert_eq!((allocations, value.unwrap()), (0, 42));
+    }
+    // So does a call whose attempt has to wait, from then on.
+    for _ in 0..3 {
+        let (allocations, value) = allocations_during(|| poll_to_end(client.waits_once("ab")));
         assert_eq!((allocations, value.unwrap()), (0, 42));
     }
 }
