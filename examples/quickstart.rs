@@ -64,7 +64,7 @@ async fn fetch(address: &str, path: &str) -> Result<String, FetchError> {
         {
             // Seconds or an HTTP date; garbage is no hint at all, and a huge value is capped by
             // the policy's `max_delay`.
-            retry_after = resilient::parse_retry_after(value.trim_end());
+            retry_after = resilient::parse_retry_after(value);
         }
     }
     let mut body = String::new();

@@ -44,8 +44,8 @@ pub fn parse_retry_after(value: &str) -> Option<Duration> {
 
 /// [`parse_retry_after`] with the clock read by the caller, for dates.
 fn parse_retry_after_at(value: &str, now: SystemTime) -> Option<Duration> {
-    // Header values may carry optional whitespace around them.
-    let value = value.trim_matches([' ', '\t']);
+    // Header values may carry whitespace around them (and a hand-read line its CRLF).
+    let value = value.trim_ascii();
     if !value.is_empty() && value.bytes().all(|byte| byte.is_ascii_digit()) {
         // Only digits: an overflow is the one way this parse can fail.
         return Some(value.parse().map_or(Duration::MAX, Duration::from_secs));
@@ -73,6 +73,7 @@ mod tests {
         assert_eq!(at("120", now), Some(Duration::from_secs(120)));
         assert_eq!(at("0", now), Some(Duration::ZERO));
         assert_eq!(at(" \t5\t ", now), Some(Duration::from_secs(5)));
+        assert_eq!(at(" 5\r\n", now), Some(Duration::from_secs(5)));
         assert_eq!(at("007", now), Some(Duration::from_secs(7)));
     }
 
