@@ -101,9 +101,7 @@ impl Client {
         std::future::ready(()).await;
         Ok(self.base + id.len() as u64)
     }
-}
 
-impl Client {
     /// Waits once, as a remote call waits for its I/O, then answers: the call's clock starts
     /// when the attempt first waits.
     #[retry(max_attempts = 3)]
