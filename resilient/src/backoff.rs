@@ -36,9 +36,14 @@ enum Schedule {
 }
 
 fn schedule(policy: &Policy, retry: u32, previous: Duration) -> Schedule {
-    if policy.backoff() == Backoff::Decorrelated {
-        let base = nanos(policy.initial_delay());
-        return Schedule::Between(base..=nanos(previous).saturating_mul(3).max(base));
+    match policy.backoff() {
+        // No wait and nothing to jitter, whatever the retry: known without any arithmetic.
+        Backoff::Immediate => return Schedule::Exactly(Duration::ZERO),
+        Backoff::Decorrelated => {
+            let base = nanos(policy.initial_delay());
+            return Schedule::Between(base..=nanos(previous).saturating_mul(3).max(base));
+        }
+        _ => {}
     }
     let delay = policy.base_delay(retry);
     let d = nanos(delay);
