@@ -60,15 +60,20 @@ async fn call(failures: &mut u32, throttle_first: bool) -> Result<(), Error> {
     }
 }
 
-fn events_of(failures: u32, throttle_first: bool) -> Vec<Recorded> {
+/// The events recorded while `run` drives calls on a current-thread runtime with a paused clock.
+fn recorded(run: impl FnOnce(&tokio::runtime::Runtime)) -> Vec<Recorded> {
     let recorder = Recorder::default();
     let subscriber = tracing_subscriber::registry().with(recorder.clone());
     let runtime = tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap();
-    tracing::subscriber::with_default(subscriber, || {
+    tracing::subscriber::with_default(subscriber, || run(&runtime));
+    recorder.0.lock().unwrap().clone()
+}
+
+fn events_of(failures: u32, throttle_first: bool) -> Vec<Recorded> {
+    recorded(|runtime| {
         let mut failures = failures;
         let _ = runtime.block_on(call(&mut failures, throttle_first));
-    });
-    recorder.0.lock().unwrap().clone()
+    })
 }
 
 #[test]
@@ -109,15 +114,11 @@ async fn names_a_missing_policy() -> Result<(), Error> {
 #[test]
 fn a_missing_policy_is_one_warning_per_name() {
     resilient::install(resilient::Registry::default());
-    let recorder = Recorder::default();
-    let subscriber = tracing_subscriber::registry().with(recorder.clone());
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
-    tracing::subscriber::with_default(subscriber, || {
+    let events = recorded(|runtime| {
         for _ in 0..3 {
             runtime.block_on(names_a_missing_policy()).unwrap();
         }
     });
-    let events = recorder.0.lock().unwrap().clone();
     assert_eq!(events.len(), 1, "{events:?}");
     assert_eq!(events[0].level, Level::WARN);
     assert_eq!(events[0].fields["policy"], "telemetry-missing");
@@ -146,13 +147,7 @@ async fn hangs_then_fails() -> Result<(), Error> {
 
 #[test]
 fn elapsed_ms_on_giving_up_covers_every_attempt_the_first_included() {
-    let recorder = Recorder::default();
-    let subscriber = tracing_subscriber::registry().with(recorder.clone());
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap();
-    tracing::subscriber::with_default(subscriber, || {
-        assert!(runtime.block_on(hangs_then_fails()).is_err());
-    });
-    let events = recorder.0.lock().unwrap().clone();
+    let events = recorded(|runtime| assert!(runtime.block_on(hangs_then_fails()).is_err()));
     let gave_up = &events.last().expect("a give-up event").fields;
     // Three attempts of 10 s and two waits of 1 s.
     assert_eq!(gave_up["elapsed_ms"], "32000", "{events:?}");
