@@ -9,6 +9,8 @@ use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 
+mod common;
+
 #[derive(Debug, Clone)]
 struct Recorded {
     level: Level,
@@ -151,4 +153,22 @@ fn elapsed_ms_on_giving_up_covers_every_attempt_the_first_included() {
     let gave_up = &events.last().expect("a give-up event").fields;
     // Three attempts of 10 s and two waits of 1 s.
     assert_eq!(gave_up["elapsed_ms"], "32000", "{events:?}");
+}
+
+#[test]
+fn outside_a_tokio_runtime_a_call_that_has_to_wait_says_why_it_gave_up() {
+    let events = recorded(|_runtime| {
+        let mut failures = 2;
+        assert!(common::block_on_elsewhere(call(&mut failures, false)).is_err());
+    });
+    let levels: Vec<Level> = events.iter().map(|e| e.level).collect();
+    assert_eq!(levels, [Level::ERROR, Level::ERROR], "{events:?}");
+    let message = &events[0].fields["message"];
+    assert!(message.contains("not running inside a tokio runtime"), "{message}");
+    assert!(message.contains("`#[tokio::main]`"), "names the fix: {message}");
+    assert_eq!(events[0].fields["operation"], "telemetry::call");
+    let gave_up = &events[1].fields;
+    assert_eq!(gave_up["reason"], "no tokio runtime to wait in");
+    assert_eq!(gave_up["attempts"], "1");
+    assert_eq!(gave_up["error"], "unavailable");
 }

@@ -33,6 +33,12 @@ use proc_macro::TokenStream;
 /// the body end the attempt, as they ended the call before. The future is `Send` whenever the
 /// body's is. Plain `fn`s wait with `std::thread::sleep` and have no attempt timeout.
 ///
+/// An `async fn` waits, and times its attempts, on tokio's timer, so it runs inside a tokio
+/// runtime with its time driver (`#[tokio::main]`, `#[tokio::test]`, or a runtime built with
+/// `enable_time()`). Polled by another executor, it does not panic: a call that has to wait
+/// returns its last error instead of retrying, an attempt timeout is not kept, and an `ERROR`
+/// event says why; a retry with no wait (`backoff = "immediate"`) still runs.
+///
 /// ```
 /// use resilient::{retry, Transient};
 ///

@@ -115,6 +115,11 @@
 //! - A `#[retry]` call made inside another one's attempt (same task or thread) makes one
 //!   attempt; only the outermost layer retries, unless its policy says `nested = "retry"`.
 //! - Dropping the future cancels the call: no attempt runs afterwards. Panics propagate.
+//! - An `async fn` waits, and times its attempts, on tokio's timer: it runs inside a tokio
+//!   runtime with its time driver (`#[tokio::main]`, `#[tokio::test]`, or `enable_time()`).
+//!   Polled by another executor, a call that has to wait returns its last error instead of
+//!   retrying (giving-up reason `no tokio runtime to wait in`), an attempt timeout is not
+//!   kept, and a one-time `ERROR` event names the fix; nothing panics.
 //!
 //! # Events
 //!

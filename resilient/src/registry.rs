@@ -319,6 +319,7 @@ pub struct CallSite {
     operation: &'static str,
     cache: AtomicPtr<PolicyEntry>,
     pub(crate) reported_no_home: std::sync::atomic::AtomicBool,
+    pub(crate) reported_no_runtime: std::sync::atomic::AtomicBool,
     pub(crate) counters: SiteCounters,
 }
 
@@ -339,6 +340,7 @@ impl CallSite {
             operation,
             cache: AtomicPtr::new(std::ptr::null_mut()),
             reported_no_home: std::sync::atomic::AtomicBool::new(false),
+            reported_no_runtime: std::sync::atomic::AtomicBool::new(false),
             counters: SiteCounters::new(),
         }
     }

@@ -18,6 +18,8 @@ pub(crate) enum GiveUp {
     CircuitOpen,
     /// The policy's retry budget is spent.
     RetryBudget,
+    /// The call had to wait, and no tokio runtime was running to wait in.
+    NoRuntime,
 }
 
 impl GiveUp {
@@ -28,6 +30,7 @@ impl GiveUp {
             GiveUp::Permanent => "permanent error",
             GiveUp::CircuitOpen => "circuit breaker open",
             GiveUp::RetryBudget => "retry budget spent",
+            GiveUp::NoRuntime => "no tokio runtime to wait in",
         }
     }
 }
@@ -109,5 +112,31 @@ pub(crate) fn no_rejection_home(site: &CallSite) {
         "policy `{}` has an attempt timeout or a circuit breaker, but the error type of `{}` cannot hold a `resilient::Rejected`, so it cannot time out or refuse an attempt; add a variant `Rejected(#[from] resilient::Rejected)` marked `#[transient(delegate)]`",
         site.policy_name(),
         site.operation()
+    );
+}
+
+/// How to give an async call a runtime to wait in, for the two events below.
+const RUN_IN_TOKIO: &str = "run it inside a tokio runtime with its time driver: `#[tokio::main]`, `#[tokio::test]`, or a runtime built with `enable_time()`";
+
+/// `ERROR`, once per call site: an async call had to wait before its next attempt outside any
+/// tokio runtime, so it returned its last error instead of retrying.
+pub(crate) fn no_runtime_to_wait_in(site: &CallSite) {
+    tracing::error!(
+        target: "resilient",
+        policy = site.policy_name(),
+        operation = site.operation(),
+        "`{}` has to wait before retrying, and waits on tokio's timer, but it is not running inside a tokio runtime, so it returns its error instead of retrying; {RUN_IN_TOKIO}",
+        site.operation()
+    );
+}
+
+/// `ERROR`, once per process: an attempt with a timeout had to wait outside any tokio runtime,
+/// so it runs untimed.
+pub(crate) fn untimed_without_runtime(timeout: Duration) {
+    tracing::error!(
+        target: "resilient",
+        timeout_ms = timeout.as_millis() as u64,
+        "an attempt timeout of {} cannot be kept outside a tokio runtime, so the attempt runs untimed; {RUN_IN_TOKIO}",
+        resilient_policy::format_duration(timeout)
     );
 }

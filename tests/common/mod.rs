@@ -22,3 +22,50 @@ pub enum Error {
 #[derive(Debug, Clone, Copy, PartialEq, Transient)]
 #[transient]
 pub struct Unavailable;
+
+/// Drives `future` to its end on this thread with an executor of its own, as a program built
+/// on another runtime than tokio would: the thread sleeps until the future's waker is called.
+pub fn block_on_elsewhere<F: std::future::Future>(future: F) -> F::Output {
+    use std::sync::Arc;
+    use std::task::{Context, Poll, Wake, Waker};
+
+    struct Unpark(std::thread::Thread);
+    impl Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+    let mut future = std::pin::pin!(future);
+    loop {
+        if let Poll::Ready(output) = future.as_mut().poll(&mut Context::from_waker(&waker)) {
+            return output;
+        }
+        std::thread::park();
+    }
+}
+
+/// Ready after `delay`, woken by a thread of its own: another runtime's timer, which tokio's
+/// clock knows nothing of.
+pub fn sleep_elsewhere(delay: std::time::Duration) -> impl std::future::Future<Output = ()> {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+    use std::task::Poll;
+
+    let done = Arc::new(AtomicBool::new(false));
+    let mut started = false;
+    std::future::poll_fn(move |cx| {
+        if done.load(SeqCst) {
+            return Poll::Ready(());
+        }
+        if !std::mem::replace(&mut started, true) {
+            let (done, waker) = (done.clone(), cx.waker().clone());
+            std::thread::spawn(move || {
+                std::thread::sleep(delay);
+                done.store(true, SeqCst);
+                waker.wake();
+            });
+        }
+        Poll::Pending
+    })
+}
