@@ -10,15 +10,19 @@
 //! The difference of the two totals ("Collected"), divided by 100 000, is one call.
 //! Happy path: `plain`, `inline`, `named`, `guarded`, `timed` (attempt timeout and
 //! deadline), `awaiting` (inline, with an await point). One zero-delay retry: `retried`.
+//! A call whose attempt waits once, on a current-thread tokio runtime: `plain-waits`,
+//! `inline-waits`, `timed-waits`, `tokio-timeout-waits`.
 
 use std::hint::black_box;
 
-use resilient_benches::{Client, install_policies, ready};
+use resilient_benches::{Client, install_policies, ready, runtime};
 
 fn main() {
     let mut args = std::env::args().skip(1);
     let (Some(variant), Some(Ok(calls))) = (args.next(), args.next().map(|calls| calls.parse::<u64>())) else {
-        eprintln!("usage: instructions plain|inline|named|guarded|timed|awaiting|retried CALLS");
+        eprintln!(
+            "usage: instructions plain|inline|named|guarded|timed|awaiting|retried|plain-waits|inline-waits|timed-waits|tokio-timeout-waits CALLS"
+        );
         std::process::exit(2);
     };
     install_policies();
@@ -34,6 +38,19 @@ fn main() {
         // Fails, then retries at once and succeeds: the retry's own work (no runtime needed,
         // as a zero delay starts no timer).
         "retried" => repeat(calls, || ready(black_box(&client).retried_once(id))),
+        // The runtime's own part (the yield, the task's wake-up) is the same in each.
+        "plain-waits" => {
+            runtime().block_on(repeat_waiting(calls, async || black_box(&client).plain_yielding(id).await))
+        }
+        "inline-waits" => {
+            runtime().block_on(repeat_waiting(calls, async || black_box(&client).inline_yielding(id).await))
+        }
+        "timed-waits" => {
+            runtime().block_on(repeat_waiting(calls, async || black_box(&client).timed_yielding(id).await))
+        }
+        "tokio-timeout-waits" => {
+            runtime().block_on(repeat_waiting(calls, async || black_box(&client).tokio_timeout_yielding(id).await))
+        }
         other => {
             eprintln!("unknown variant {other:?}");
             std::process::exit(2);
@@ -49,6 +66,16 @@ fn repeat<E: std::fmt::Debug>(calls: u64, mut call: impl FnMut() -> Result<u64, 
     let mut sum = 0u64;
     for _ in 0..calls {
         sum = sum.wrapping_add(call().expect("the call succeeds"));
+    }
+    sum
+}
+
+/// [`repeat`] for calls that wait, awaited one after another in one task.
+#[inline(never)]
+async fn repeat_waiting<E: std::fmt::Debug>(calls: u64, mut call: impl AsyncFnMut() -> Result<u64, E>) -> u64 {
+    let mut sum = 0u64;
+    for _ in 0..calls {
+        sum = sum.wrapping_add(call().await.expect("the call succeeds"));
     }
     sum
 }
