@@ -11,20 +11,22 @@ use resilient::{Rejected, retry};
 mod common;
 use common::{Error, block_on_elsewhere, sleep_elsewhere};
 
-#[retry(max_attempts = 3, backoff = "fixed", initial_delay = "10ms", jitter = "none")]
-async fn fails_once(calls: &AtomicU32) -> Result<u32, Error> {
+/// One attempt: the first of all fails, every later one answers how many there were.
+fn fail_first(calls: &AtomicU32) -> Result<u32, Error> {
     match calls.fetch_add(1, SeqCst) {
         0 => Err(Error::Unavailable),
         n => Ok(n + 1),
     }
 }
 
+#[retry(max_attempts = 3, backoff = "fixed", initial_delay = "10ms", jitter = "none")]
+async fn fails_once(calls: &AtomicU32) -> Result<u32, Error> {
+    fail_first(calls)
+}
+
 #[retry(max_attempts = 2, backoff = "immediate")]
 async fn fails_once_then_retries_at_once(calls: &AtomicU32) -> Result<u32, Error> {
-    match calls.fetch_add(1, SeqCst) {
-        0 => Err(Error::Unavailable),
-        n => Ok(n + 1),
-    }
+    fail_first(calls)
 }
 
 /// Each attempt takes `took` on another runtime's timer, longer than its attempt timeout.

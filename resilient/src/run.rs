@@ -46,8 +46,8 @@ pub trait Clock {
     fn since(start: Instant) -> Duration {
         Self::now().saturating_duration_since(start)
     }
-    /// Whether this thread can wait on this clock now. Asked only before a wait or an attempt's
-    /// timer is set, never on the happy path.
+    /// Whether this thread can wait on this clock now. Asked only before a wait or before an
+    /// attempt's timer is set, never for an attempt that finishes when first polled.
     fn can_wait() -> bool {
         true
     }
@@ -875,12 +875,17 @@ mod tests {
         assert_eq!(give_up, 1, "breaker and the give-up event share one read");
     }
 
-    /// A body that has to wait once, then fails.
-    fn waits_once_then_fails() -> impl Future<Output = Result<(), Error>> {
+    /// A body that has to wait once (with no wake-up arranged), then returns `outcome`.
+    fn waits_once_then<T: Clone>(outcome: Result<T, Error>) -> impl Future<Output = Result<T, Error>> {
         let mut waited = false;
         std::future::poll_fn(move |_| {
-            if std::mem::replace(&mut waited, true) { Poll::Ready(Err(Error::Transient)) } else { Poll::Pending }
+            if std::mem::replace(&mut waited, true) { Poll::Ready(outcome.clone()) } else { Poll::Pending }
         })
+    }
+
+    /// A body that has to wait once, then fails.
+    fn waits_once_then_fails() -> impl Future<Output = Result<(), Error>> {
+        waits_once_then(Err(Error::Transient))
     }
 
     #[test]
@@ -1248,14 +1253,7 @@ mod tests {
     #[test]
     fn outside_a_tokio_runtime_an_attempt_that_waits_runs_untimed() {
         let site = site(fixed(100, 3).attempt_timeout(ms(10)));
-        let result = outside_tokio(call(site, async || {
-            let mut waited = false;
-            std::future::poll_fn(
-                |_| if std::mem::replace(&mut waited, true) { Poll::Ready(()) } else { Poll::Pending },
-            )
-            .await;
-            Ok(5)
-        }));
+        let result = outside_tokio(call(site, async || waits_once_then(Ok(5)).await));
         assert_eq!(result, Ok(5));
     }
 
