@@ -172,3 +172,26 @@ fn outside_a_tokio_runtime_a_call_that_has_to_wait_says_why_it_gave_up() {
     assert_eq!(gave_up["attempts"], "1");
     assert_eq!(gave_up["error"], "unavailable");
 }
+
+/// Its attempt waits 5 ms on another runtime's timer, longer than its timeout. (Its error
+/// type can hold a `Rejected`: without one, no timeout would be applied anywhere.)
+#[retry(max_attempts = 2, attempt_timeout = "1ms")]
+async fn timed_attempt_that_waits() -> Result<(), common::Error> {
+    common::sleep_elsewhere(std::time::Duration::from_millis(5)).await;
+    Ok(())
+}
+
+#[test]
+fn outside_a_tokio_runtime_an_untimed_attempt_says_why_once() {
+    let events = recorded(|_runtime| {
+        for _ in 0..2 {
+            assert!(common::block_on_elsewhere(timed_attempt_that_waits()).is_ok());
+        }
+    });
+    assert_eq!(events.len(), 1, "once per process: {events:?}");
+    assert_eq!(events[0].level, Level::ERROR);
+    assert_eq!(events[0].fields.get("timeout_ms").map(String::as_str), Some("1"), "{events:?}");
+    let message = &events[0].fields["message"];
+    assert!(message.contains("attempt timeout of 1ms cannot be kept outside a tokio runtime"), "{message}");
+    assert!(message.contains("`enable_time()`"), "names the fix: {message}");
+}
