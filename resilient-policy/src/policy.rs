@@ -123,6 +123,22 @@ impl Nested {
     }
 }
 
+/// `base` to the power `exponent`, by squaring: each step is one multiplication, which IEEE 754
+/// rounds the same way everywhere, so a delay is the same on every platform and exact whenever
+/// it can be (an integer multiplier). `f64::powi` promises neither: its precision is
+/// unspecified, and it may round differently from one target or optimisation level to another.
+fn power(mut base: f64, mut exponent: u32) -> f64 {
+    let mut result = 1.0;
+    while exponent > 0 {
+        if exponent & 1 == 1 {
+            result *= base;
+        }
+        base *= base;
+        exponent >>= 1;
+    }
+    result
+}
+
 fn lookup_name<T: PartialEq + Copy>(names: &[(&'static str, T)], value: T) -> &'static str {
     names.iter().find(|(_, v)| *v == value).map_or("?", |(name, _)| name)
 }
@@ -315,8 +331,7 @@ impl Policy {
             Backoff::Incremental => self.initial_delay.saturating_add(self.increment().saturating_mul(steps)),
             Backoff::Exponential => {
                 // In float nanoseconds: exact for integer multipliers, saturating at the cap.
-                let nanos =
-                    self.initial_delay.as_nanos() as f64 * self.multiplier.powi(steps.min(i32::MAX as u32) as i32);
+                let nanos = self.initial_delay.as_nanos() as f64 * power(self.multiplier, steps);
                 let cap = self.max_delay.as_nanos() as f64;
                 Duration::from_nanos(nanos.min(cap) as u64)
             }
@@ -328,5 +343,34 @@ impl Policy {
 impl Default for Policy {
     fn default() -> Self {
         Policy::DEFAULT
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn powers_are_exact_while_representable() {
+        assert_eq!(power(2.0, 0), 1.0);
+        assert_eq!(power(2.0, 52), 4_503_599_627_370_496.0);
+        // 3^33 is the largest power of three below 2^53.
+        assert_eq!(power(3.0, 33), 5_559_060_566_555_523.0);
+        assert_eq!(power(1.5, 4), 5.0625);
+    }
+
+    #[test]
+    fn powers_past_the_largest_float_are_infinite_not_a_panic() {
+        assert_eq!(power(2.0, 1024), f64::INFINITY);
+        assert_eq!(power(1.0, u32::MAX), 1.0);
+    }
+
+    #[test]
+    fn exponential_delays_double_exactly_and_stop_at_the_cap() {
+        let policy = Policy::builder().multiplier(2.0).max_delay(Duration::from_secs(3600)).build().unwrap();
+        let delays: Vec<Duration> = (1..=6).map(|n| policy.base_delay(n)).collect();
+        let doubling: Vec<Duration> = (0..6).map(|k| Duration::from_millis(100 << k)).collect();
+        assert_eq!(delays, doubling);
+        assert_eq!(policy.base_delay(u32::MAX), Duration::from_secs(3600));
     }
 }
