@@ -5,7 +5,9 @@ use std::fmt;
 use std::marker::PhantomData;
 
 pub use crate::registry::{CallSite, PolicyEntry};
-pub use crate::run::{Attempt, Call, Refusal, StdClock, Step, TokioClock, Wait, rejection_into, run_attempt};
+pub use crate::run::{
+    Attempt, Call, PolicySource, Refusal, StdClock, Step, TokioClock, Wait, rejection_into, run_attempt,
+};
 pub use crate::{Backoff, Jitter, Nested, Policy, Rejected};
 pub use ::core::time::Duration;
 pub use ::inventory;

@@ -1,7 +1,7 @@
 //! The retry loop's decisions, asked step by step by the code `#[retry]` generates:
 //!
 //! ```text
-//! let mut call = Call::begin(&SITE);                 // or Call::under(&POLICY) for an inline policy
+//! let mut call = Call::begin(&SITE);                 // or Call::under(|| &POLICY) for an inline policy
 //! loop {
 //!     let result = match call.start_attempt(&SITE, holds_rejection) {
 //!         Ok(()) => call.attempt(&SITE, holds_rejection, async { body }, |rejected| home(rejected)).await,
@@ -153,12 +153,48 @@ mod flag {
     pub const PROBE: u8 = 2;
 }
 
-/// The state of one call of an annotated function, across its attempts. Kept to 24 bytes: it
-/// lives in the caller's future. The call site is not stored but passed to each step by
-/// generated code, where it is the address of a `static`, a constant.
+/// Where a call finds its policy. Generated code passes the call site's resolved entry for a
+/// named policy, and for an inline one a closure that names the policy's constant: the entry
+/// is then known to the compiler at every step (a stored address would be read back from the
+/// caller's future after each await), which drops the checks for what the policy does not
+/// have, and takes no room in the future.
+pub trait PolicySource: Copy {
+    /// The entry of the policy the call runs under.
+    fn entry(self) -> &'static PolicyEntry;
+}
+
+impl PolicySource for &'static PolicyEntry {
+    #[inline(always)]
+    fn entry(self) -> &'static PolicyEntry {
+        self
+    }
+}
+
+impl<F: Fn() -> &'static PolicyEntry + Copy> PolicySource for F {
+    #[inline(always)]
+    fn entry(self) -> &'static PolicyEntry {
+        self()
+    }
+}
+
+/// The state of one call of an annotated function, across its attempts. Kept to 24 bytes (16
+/// under an inline policy): it lives in the caller's future. The call site is not stored but
+/// passed to each step by generated code, where it is the address of a `static`, a constant.
+pub struct Call<C: Clock, S: PolicySource = &'static PolicyEntry> {
+    source: S,
+    progress: Progress<C>,
+}
+
+impl<C: Clock + fmt::Debug, S: PolicySource> fmt::Debug for Call<C, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Call").field("entry", self.source.entry()).field("progress", &self.progress).finish()
+    }
+}
+
+/// What a call has done so far, apart from its policy: the steps out of line take the policy's
+/// entry as an argument, so that they are compiled once for every call site.
 #[derive(Debug)]
-pub struct Call<C: Clock> {
-    entry: &'static PolicyEntry,
+struct Progress<C: Clock> {
     /// Attempts started so far.
     attempts: u32,
     flags: u8,
@@ -336,37 +372,28 @@ impl<C: Clock> Call<C> {
     pub fn begin(site: &'static CallSite) -> Self {
         Self::under(site.entry())
     }
+}
 
-    /// Starts a call under `entry`: an inline policy's, which generated code names directly
-    /// (the site would give the same). The entry is then a constant the compiler can see
-    /// through, and drops the checks for what the policy does not have.
+impl<C: Clock, S: PolicySource> Call<C, S> {
+    /// Starts a call under the policy `source` gives: for an inline policy, a closure naming
+    /// its constant, so that the compiler drops the checks for what the policy does not have.
     #[inline(always)]
-    pub fn under(entry: &'static PolicyEntry) -> Self {
-        let policy = &entry.policy;
-        let nested = policy.nested() == Nested::Single && DEPTH.with(Cell::get) > 0;
-        let clocked = if entry.timed { Some(Self::start_clock()) } else { None };
+    pub fn under(source: S) -> Self {
+        let entry = source.entry();
+        let nested = entry.policy.nested() == Nested::Single && DEPTH.with(Cell::get) > 0;
+        let clocked = if entry.timed { Some(Progress::<C>::start_clock()) } else { None };
         if let Some(budget) = entry.shared.and_then(|shared| shared.budget.as_ref()) {
             budget.deposits.increment();
         }
-        Call { entry, attempts: 0, flags: if nested { flag::NESTED } else { 0 }, clocked, clock: PhantomData }
-    }
-
-    #[inline(always)]
-    fn has(&self, flag: u8) -> bool {
-        self.flags & flag != 0
-    }
-
-    /// This call's limit: 1 when nested, `u32::MAX` when unbounded.
-    #[inline(always)]
-    fn max_attempts(&self) -> u32 {
-        if self.has(flag::NESTED) { 1 } else { self.entry.policy.max_attempts().unwrap_or(u32::MAX) }
+        let flags = if nested { flag::NESTED } else { 0 };
+        Call { source, progress: Progress { attempts: 0, flags, clocked, clock: PhantomData } }
     }
 
     /// Whether the next attempt is the last this call can make: owned arguments are moved
     /// into it instead of cloned.
     #[inline(always)]
     pub fn is_last_attempt(&self) -> bool {
-        self.attempts + 1 >= self.max_attempts()
+        self.progress.attempts + 1 >= self.progress.max_attempts(self.source.entry())
     }
 
     /// Starts the next attempt: counts it and asks the circuit breaker (before the first
@@ -376,16 +403,17 @@ impl<C: Clock> Call<C> {
     #[inline(always)]
     pub fn start_attempt(&mut self, site: &'static CallSite, holds_rejection: bool) -> Result<(), Refusal> {
         site.counters.attempts.increment();
-        self.attempts += 1;
-        let Some(shared) = self.entry.shared else { return Ok(()) };
+        let progress = &mut self.progress;
+        progress.attempts += 1;
+        let Some(shared) = self.source.entry().shared else { return Ok(()) };
         let Some(breaker) = &shared.breaker else { return Ok(()) };
-        if self.attempts > 1 || breaker.is_closed() {
+        if progress.attempts > 1 || breaker.is_closed() {
             return Ok(());
         }
         match breaker.admit(|| shared.now::<C>()) {
             Admission::Admitted => Ok(()),
             Admission::Probe => {
-                self.flags |= flag::PROBE;
+                progress.flags |= flag::PROBE;
                 Ok(())
             }
             Admission::Rejected(retry_in) if holds_rejection || report_no_home(site) => Err(Refusal { retry_in }),
@@ -410,13 +438,14 @@ impl<C: Clock> Call<C> {
         timed_out: H,
     ) -> Attempt<'_, C, F, H> {
         // The timeout first: an inline policy's is a constant, and without one the check folds away.
-        if let (Some(timeout), Some(clocked)) = (self.entry.policy.attempt_timeout(), self.clocked.as_mut()) {
+        let (policy, progress) = (&self.source.entry().policy, &mut self.progress);
+        if let (Some(timeout), Some(clocked)) = (policy.attempt_timeout(), progress.clocked.as_mut()) {
             if holds_rejection || report_no_home(site) {
                 let now = clocked.as_mut().now::<C>();
                 // The first attempt starts with the call, and no timeout is longer than the
                 // deadline (validated); a later one may have less time left than its timeout.
-                let limit = match self.entry.policy.max_elapsed() {
-                    Some(deadline) if self.attempts > 1 => {
+                let limit = match policy.max_elapsed() {
+                    Some(deadline) if progress.attempts > 1 => {
                         timeout.min(deadline.saturating_sub(now.saturating_duration_since(clocked.start)))
                     }
                     _ => timeout,
@@ -424,15 +453,16 @@ impl<C: Clock> Call<C> {
                 clocked.as_mut().limit_attempt(now, limit);
             }
         }
-        Attempt { body, call: self, timed_out }
+        Attempt { body, progress, timed_out }
     }
 
     /// Counts an attempt that returned `Ok`. The generated loop returns the result as it is,
     /// without passing it through [`after`](Self::after).
     #[inline(always)]
     pub fn passed(&mut self, site: &'static CallSite) {
-        if self.entry.shared.is_some() || self.attempts > 1 {
-            self.succeeded(site);
+        let entry = self.source.entry();
+        if entry.shared.is_some() || self.progress.attempts > 1 {
+            self.progress.succeeded(entry, site);
         }
     }
 
@@ -452,15 +482,41 @@ impl<C: Clock> Call<C> {
             }
             Err(error) => error,
         };
-        match self.after_failure(site, error.classify(), &ErrorText(&error, display)) {
+        let entry = self.source.entry();
+        match self.progress.after_failure(entry, site, error.classify(), &ErrorText(&error, display)) {
             Some(delay) => Step::Wait(delay),
             None => Step::Done(Err(error)),
         }
     }
 
-    /// The call's clock state, started now if this is the first time it is needed.
-    fn clock_state(&mut self) -> &mut Pin<Box<Clocked>> {
-        self.clocked.get_or_insert_with(Self::start_clock)
+    /// Waits before the next attempt (async), on the call's one timer: only the failure path
+    /// pays for it, and the caller's future stays small. A zero delay does not touch the timer
+    /// (whose resolution would turn it into a millisecond).
+    pub fn wait(&mut self, delay: Duration) -> Wait<'_> {
+        if delay.is_zero() {
+            return Wait(None);
+        }
+        let clocked = self.progress.clocked.get_or_insert_with(Progress::<C>::start_clock);
+        let from = clocked.as_mut().now::<C>();
+        Wait(Some(clocked.as_mut().timer(from + delay)))
+    }
+
+    /// Waits before the next attempt (blocking).
+    pub fn wait_blocking(&self, delay: Duration) {
+        std::thread::sleep(delay);
+    }
+}
+
+impl<C: Clock> Progress<C> {
+    #[inline(always)]
+    fn has(&self, flag: u8) -> bool {
+        self.flags & flag != 0
+    }
+
+    /// This call's limit under `entry`: 1 when nested, `u32::MAX` when unbounded.
+    #[inline(always)]
+    fn max_attempts(&self, entry: &PolicyEntry) -> u32 {
+        if self.has(flag::NESTED) { 1 } else { entry.policy.max_attempts().unwrap_or(u32::MAX) }
     }
 
     /// Clock state starting now. Out of line: the happy path of an untimed policy never needs it.
@@ -470,10 +526,11 @@ impl<C: Clock> Call<C> {
         Clocked::start(now, Some(now))
     }
 
-    /// A successful attempt of a policy with shared state, or after retries: out of line.
+    /// A successful attempt under `entry`, a policy with shared state, or after retries: out
+    /// of line.
     #[inline(never)]
-    fn succeeded(&mut self, site: &CallSite) {
-        if let Some(shared) = self.entry.shared {
+    fn succeeded(&mut self, entry: &PolicyEntry, site: &CallSite) {
+        if let Some(shared) = entry.shared {
             if let Some(breaker) = &shared.breaker {
                 breaker.on_pass(|| shared.now::<C>(), self.has(flag::PROBE));
             }
@@ -489,12 +546,13 @@ impl<C: Clock> Call<C> {
     #[inline(never)]
     fn after_failure(
         &mut self,
+        entry: &PolicyEntry,
         site: &CallSite,
         classification: Classification,
         error: &dyn fmt::Display,
     ) -> Option<Duration> {
-        let policy = &self.entry.policy;
-        let (attempts, max_attempts) = (self.attempts, self.max_attempts());
+        let policy = &entry.policy;
+        let (attempts, max_attempts) = (self.attempts, self.max_attempts(entry));
         let (nested, probe) = (self.has(flag::NESTED), self.has(flag::PROBE));
         let mut now = LazyNow::<C>::default();
         // Started here at the first failure of a call that had no need of the clock so far (an
@@ -504,7 +562,7 @@ impl<C: Clock> Call<C> {
             Clocked::start(start, Some(start))
         });
         let start = clocked.start;
-        let shared = self.entry.shared;
+        let shared = entry.shared;
         let breaker = shared.and_then(|shared| shared.breaker.as_ref().map(|breaker| (shared, breaker)));
         if let Some((shared, breaker)) = breaker {
             match classification {
@@ -585,37 +643,20 @@ impl<C: Clock> Call<C> {
         clocked.as_mut().keep_reading(now.now);
         Some(delay)
     }
-
-    /// Waits before the next attempt (async), on the call's one timer: only the failure path
-    /// pays for it, and the caller's future stays small. A zero delay does not touch the timer
-    /// (whose resolution would turn it into a millisecond).
-    pub fn wait(&mut self, delay: Duration) -> Wait<'_> {
-        if delay.is_zero() {
-            return Wait(None);
-        }
-        let clocked = self.clock_state();
-        let from = clocked.as_mut().now::<C>();
-        Wait(Some(clocked.as_mut().timer(from + delay)))
-    }
-
-    /// Waits before the next attempt (blocking).
-    pub fn wait_blocking(&self, delay: Duration) {
-        std::thread::sleep(delay);
-    }
 }
 
-impl<C: Clock> Drop for Call<C> {
+impl<C: Clock, S: PolicySource> Drop for Call<C, S> {
     #[inline(always)]
     fn drop(&mut self) {
         // A probe whose call was cancelled has no outcome: let another call probe.
-        if self.has(flag::PROBE) {
-            if let Some(breaker) = self.entry.shared.and_then(|shared| shared.breaker.as_ref()) {
+        if self.progress.has(flag::PROBE) {
+            if let Some(breaker) = self.source.entry().shared.and_then(|shared| shared.breaker.as_ref()) {
                 breaker.release_probe();
             }
         }
         // Taken here so that the happy path, which has no clock state, drops nothing: left to
         // the drop glue, the box's (timer's) destructor is an out-of-line call on every call.
-        if let Some(clocked) = self.clocked.take() {
+        if let Some(clocked) = self.progress.clocked.take() {
             Clocked::release(clocked);
         }
     }
@@ -681,7 +722,7 @@ pub fn run_attempt<R>(body: impl FnOnce() -> R) -> R {
 #[derive(Debug)]
 pub struct Attempt<'a, C: Clock, F, H> {
     body: F,
-    call: &'a mut Call<C>,
+    progress: &'a mut Progress<C>,
     timed_out: H,
 }
 
@@ -691,7 +732,7 @@ impl<T, E, C: Clock, F: Future<Output = Result<T, E>>, H: Fn(Rejected) -> E> Fut
     #[inline(always)]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         // SAFETY: `body` is structurally pinned: it is never moved out of `self`, and `Attempt`
-        // implements neither `Unpin` by hand nor `Drop`. `call` is a plain reference.
+        // implements neither `Unpin` by hand nor `Drop`. `progress` is a plain reference.
         let this = unsafe { self.get_unchecked_mut() };
         let body = unsafe { Pin::new_unchecked(&mut this.body) };
         let polled = {
@@ -701,11 +742,11 @@ impl<T, E, C: Clock, F: Future<Output = Result<T, E>>, H: Fn(Rejected) -> E> Fut
         if polled.is_ready() {
             return polled;
         }
-        let call = &mut *this.call;
-        let Some(clocked) = call.clocked.as_mut() else {
+        let progress = &mut *this.progress;
+        let Some(clocked) = progress.clocked.as_mut() else {
             // A nested call makes one attempt and reports no elapsed time: it needs no clock.
-            if !call.has(flag::NESTED) {
-                call.clocked = Some(Clocked::started_by_wait::<C>());
+            if !progress.has(flag::NESTED) {
+                progress.clocked = Some(Clocked::started_by_wait::<C>());
             }
             return Poll::Pending;
         };
@@ -867,11 +908,14 @@ mod tests {
             0,
             "a closed breaker reads no clock"
         );
-        let retry = reads_during(&mut || assert!(call.after_failure(site, Classification::Transient, &"e").is_some()));
+        let retry = reads_during(&mut || {
+            assert!(call.progress.after_failure(call.source, site, Classification::Transient, &"e").is_some())
+        });
         assert_eq!(retry, 1, "breaker, budget and deadline share one read");
         assert!(call.start_attempt(site, true).is_ok());
-        let give_up =
-            reads_during(&mut || assert!(call.after_failure(site, Classification::Transient, &"e").is_none()));
+        let give_up = reads_during(&mut || {
+            assert!(call.progress.after_failure(call.source, site, Classification::Transient, &"e").is_none())
+        });
         assert_eq!(give_up, 1, "breaker and the give-up event share one read");
     }
 
@@ -896,7 +940,7 @@ mod tests {
         assert!(call.start_attempt(site, true).is_ok());
         let attempt = pin!(call.attempt(site, true, std::future::ready(Ok::<(), Error>(())), Error::Rejected));
         assert_eq!(poll_once(attempt), Poll::Ready(Ok(())));
-        assert!(call.clocked.is_none(), "no clock state");
+        assert!(call.progress.clocked.is_none(), "no clock state");
         assert_eq!(CLOCK_READS.with(Cell::get) - before, 0);
     }
 
@@ -912,11 +956,11 @@ mod tests {
         assert_eq!(CLOCK_READS.with(Cell::get) - before, 1, "read when the body first waits");
         assert_eq!(poll_once(attempt.as_mut()), Poll::Ready(Err(Error::Transient)));
         assert_eq!(CLOCK_READS.with(Cell::get) - before, 1, "and not again");
-        let clocked = call.clocked.as_ref().expect("the call's clock has started");
+        let clocked = call.progress.clocked.as_ref().expect("the call's clock has started");
         let (start, limited, reading) = (clocked.start, clocked.limited, clocked.reading);
         assert!(!limited && reading.is_none(), "the start is no reading for the failure's wait");
-        assert!(call.after_failure(site, Classification::Transient, &"e").is_some());
-        assert_eq!(call.clocked.as_ref().map(|clocked| clocked.start), Some(start), "the start stays");
+        assert!(call.progress.after_failure(call.source, site, Classification::Transient, &"e").is_some());
+        assert_eq!(call.progress.clocked.as_ref().map(|clocked| clocked.start), Some(start), "the start stays");
     }
 
     #[test]
@@ -932,7 +976,7 @@ mod tests {
         let mut attempt = pin!(call.attempt(site, true, waits_once_then_fails(), Error::Rejected));
         assert_eq!(poll_once(attempt.as_mut()), Poll::Pending);
         assert_eq!(poll_once(attempt.as_mut()), Poll::Ready(Err(Error::Transient)));
-        assert!(call.clocked.is_none(), "no clock state");
+        assert!(call.progress.clocked.is_none(), "no clock state");
         assert_eq!(CLOCK_READS.with(Cell::get) - before, 0);
     }
 
@@ -946,7 +990,7 @@ mod tests {
         assert!(call.start_attempt(site, true).is_ok());
         let mut attempt = pin!(call.attempt(site, true, std::future::ready(Ok::<(), Error>(())), Error::Rejected));
         assert_eq!(poll_once(attempt.as_mut()), Poll::Ready(Ok(())));
-        let clocked = attempt.call.clocked.as_ref().expect("the call has clock state");
+        let clocked = attempt.progress.clocked.as_ref().expect("the call has clock state");
         assert!(clocked.limited, "the attempt is limited");
         assert!(clocked.timer.is_none(), "no timer made");
         assert_eq!(CLOCK_READS.with(Cell::get) - before, 1);
@@ -961,7 +1005,7 @@ mod tests {
         let before = CLOCK_READS.with(Cell::get);
         assert_eq!(poll_once(attempt.as_mut()), Poll::Pending);
         assert_eq!(CLOCK_READS.with(Cell::get) - before, 0, "the timer starts from the call's reading");
-        let clocked = attempt.call.clocked.as_ref().expect("the call has clock state");
+        let clocked = attempt.progress.clocked.as_ref().expect("the call has clock state");
         assert!(clocked.limited, "the attempt is limited");
         let timer = clocked.timer.as_ref().expect("the attempt's timer is set once its body waits");
         assert_eq!(timer.deadline(), Instant::from_std(clocked.start) + ms(300));
@@ -976,8 +1020,8 @@ mod tests {
         let mut call = Call::<CountingClock>::begin(site);
         assert!(call.start_attempt(site, true).is_ok());
         let before = CLOCK_READS.with(Cell::get);
-        let delay = call.after_failure(site, Classification::Transient, &"e").expect("a retry");
-        let start = call.clocked.as_ref().expect("clock state").start;
+        let delay = call.progress.after_failure(call.source, site, Classification::Transient, &"e").expect("a retry");
+        let start = call.progress.clocked.as_ref().expect("clock state").start;
         let Wait(Some(timer)) = call.wait(delay) else { panic!("a non-zero delay has a timer") };
         assert_eq!(timer.deadline(), Instant::from_std(start) + ms(100));
         assert_eq!(CLOCK_READS.with(Cell::get) - before, 1, "one reading for the failure and its wait");
@@ -993,7 +1037,7 @@ mod tests {
         let mut call = Call::<CountingClock>::begin(site);
         assert!(call.start_attempt(site, true).is_ok());
         let before = CLOCK_READS.with(Cell::get);
-        assert!(call.after_failure(site, Classification::Permanent, &"e").is_none());
+        assert!(call.progress.after_failure(call.source, site, Classification::Permanent, &"e").is_none());
         assert_eq!(CLOCK_READS.with(Cell::get) - before, 0);
     }
 

@@ -104,7 +104,9 @@ pub fn expand(plan: Plan, mut function: ItemFn) -> TokenStream {
 
     let begin = match &plan.source {
         Source::Named(_) => quote!(#private::Call::<#clock>::begin(#site)),
-        Source::Inline(_) => quote!(#private::Call::<#clock>::under(&__RESILIENT_POLICY)),
+        // A closure naming the constant, not its address: the address would be kept in the
+        // future and read back after each await, and the policy is then a constant no longer.
+        Source::Inline(_) => quote!(#private::Call::<#clock, _>::under(|| &__RESILIENT_POLICY)),
     };
     let retry_loop = quote! {
         #statics
