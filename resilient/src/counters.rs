@@ -27,6 +27,14 @@ pub(crate) struct Sharded {
     overflow: Padded,
 }
 
+impl Padded {
+    /// Adds one, from the slot's only writer: no locked instruction.
+    #[inline(always)]
+    fn bump(&self) {
+        self.0.store(self.0.load(Relaxed).wrapping_add(1), Relaxed);
+    }
+}
+
 /// Which slots are held, one bit each.
 static HELD: AtomicU32 = AtomicU32::new(0);
 
@@ -97,10 +105,22 @@ impl Sharded {
         Sharded { shards: [const { Padded(AtomicU64::new(0)) }; SHARDS], overflow: Padded(AtomicU64::new(0)) }
     }
 
+    /// One test on the way through: whether this thread holds a slot. A thread that has none
+    /// yet and one that found none free both take the way out of line.
     #[inline(always)]
     pub(crate) fn increment(&self) {
+        match self.shards.get(SLOT.with(Cell::get)) {
+            Some(own) => own.bump(),
+            None => self.increment_without_slot(),
+        }
+    }
+
+    /// Claims this thread a slot if it has never asked for one, else counts in the overflow.
+    #[cold]
+    #[inline(never)]
+    fn increment_without_slot(&self) {
         match self.shards.get(shard()) {
-            Some(own) => own.0.store(own.0.load(Relaxed).wrapping_add(1), Relaxed),
+            Some(own) => own.bump(),
             None => {
                 self.overflow.0.fetch_add(1, Relaxed);
             }
