@@ -1,6 +1,8 @@
 //! Throughput of calls through one named policy with a circuit breaker and a retry budget, on
 //! 1 and 2 threads: the breaker's window and the counters are sharded, so two threads should
-//! not slow each other down.
+//! not slow each other down. And of calls that retry once, at one call site, on 1 and 2
+//! threads: in an outage every thread retries at once, and the counters a retry writes are
+//! sharded too.
 //!
 //! `cargo bench -p resilient-benches --bench throughput`
 
@@ -37,5 +39,30 @@ fn throughput(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, throughput);
+fn throughput_retrying(c: &mut Criterion) {
+    let mut group = c.benchmark_group("throughput_retried_once");
+    group.throughput(Throughput::Elements(1));
+    for threads in [1u64, 2] {
+        group.bench_function(format!("{threads} thread(s)"), |b| {
+            b.iter_custom(|iterations| {
+                let start = Instant::now();
+                std::thread::scope(|scope| {
+                    for _ in 0..threads {
+                        scope.spawn(|| {
+                            // A client per thread: the call site is all the threads share.
+                            let client = Client::default();
+                            for _ in 0..iterations {
+                                black_box(ready(client.retried_once(black_box("message-id")))).ok();
+                            }
+                        });
+                    }
+                });
+                start.elapsed()
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, throughput, throughput_retrying);
 criterion_main!(benches);

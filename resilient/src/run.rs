@@ -32,7 +32,6 @@ use std::time::{Duration, Instant};
 
 use crate::backoff;
 use crate::breaker::Admission;
-use crate::counters::SiteCounters;
 use crate::registry::{CallSite, PolicyEntry};
 use crate::telemetry::{self, ErrorText, GiveUp};
 use crate::{Classification, Nested, Rejected, Transient};
@@ -130,8 +129,7 @@ impl Refusal {
     /// error type, through `home`.
     #[cold]
     pub fn into_result<T, E>(self, site: &'static CallSite, home: Option<fn(Rejected) -> E>) -> Result<T, E> {
-        SiteCounters::bump(&site.counters.rejections);
-        SiteCounters::bump(&site.counters.failed_calls);
+        site.counters.refused();
         Err(rejection_into(home, Rejected::CircuitOpen { policy: site.policy_name(), retry_in: self.retry_in }))
     }
 }
@@ -402,7 +400,7 @@ impl<C: Clock, S: PolicySource> Call<C, S> {
     /// one the breaker cannot refuse, and that is logged once.
     #[inline(always)]
     pub fn start_attempt(&mut self, site: &'static CallSite, holds_rejection: bool) -> Result<(), Refusal> {
-        site.counters.attempts.increment();
+        site.counters.attempt();
         let progress = &mut self.progress;
         progress.attempts += 1;
         let Some(shared) = self.source.entry().shared else { return Ok(()) };
@@ -573,12 +571,12 @@ impl<C: Clock> Progress<C> {
         }
         let give_up = |reason, now: &mut LazyNow<C>| {
             let counters = &site.counters;
-            SiteCounters::bump(&counters.failed_calls);
+            counters.bump(|row| &row.failed_calls);
             if reason != GiveUp::Permanent {
-                SiteCounters::bump(&counters.give_ups);
+                counters.bump(|row| &row.give_ups);
             }
             if reason == GiveUp::RetryBudget {
-                SiteCounters::bump(&counters.budget_refusals);
+                counters.bump(|row| &row.budget_refusals);
             }
             // Read only if counted or reported, and then once (`LazyNow`).
             let mut elapsed = || now.get().saturating_duration_since(start);
@@ -630,9 +628,9 @@ impl<C: Clock> Progress<C> {
                 return give_up(GiveUp::RetryBudget, &mut now);
             }
         }
-        SiteCounters::bump(&site.counters.retries);
+        site.counters.bump(|row| &row.retries);
         if retry_after.is_some() {
-            SiteCounters::bump(&site.counters.throttled_retries);
+            site.counters.bump(|row| &row.throttled_retries);
         }
         let reported_max = policy.max_attempts().unwrap_or(0);
         if telemetry::warn_enabled() {
@@ -1277,8 +1275,8 @@ mod tests {
             Err::<(), _>(Error::Transient)
         }));
         assert_eq!((calls, result), (1, Err(Error::Transient)));
-        assert_eq!(site.counters.give_ups.load(SeqCst), 1);
-        assert_eq!(site.counters.retries.load(SeqCst), 0);
+        assert_eq!(site.counters.total(|row| &row.give_ups), 1);
+        assert_eq!(site.counters.total(|row| &row.retries), 0);
         assert!(site.reported_no_runtime.load(SeqCst));
     }
 
