@@ -190,7 +190,7 @@ impl<C: Clock + fmt::Debug, S: PolicySource> fmt::Debug for Call<C, S> {
 }
 
 /// What a call has done so far, apart from its policy: the steps out of line take the policy's
-/// entry as an argument, so that they are compiled once for every call site.
+/// entry as an argument, so that they are compiled once, not once per call site.
 #[derive(Debug)]
 struct Progress<C: Clock> {
     /// Attempts started so far.
