@@ -111,6 +111,8 @@ impl<R: Row> Sharded<R> {
     /// Adds `n` to the `counter` of this thread's row.
     #[inline(always)]
     pub(crate) fn add(&self, counter: impl Fn(&R) -> &AtomicU64, n: u64) {
+        // `move`: borrowed, `n` would be written to memory on every call, for the path out of
+        // line to read.
         self.update(move |row, add| add(counter(row), n));
     }
 
