@@ -276,16 +276,25 @@ impl Clocked {
                     (start, false, Duration::ZERO, None, reading);
                 spare
             }
-            _ => Box::pin(Clocked {
-                start,
-                previous_delay: Duration::ZERO,
-                limited: false,
-                limit: Duration::ZERO,
-                attempt_due: None,
-                reading,
-                timer: None,
-            }),
+            _ => Self::new_boxed(start, reading),
         }
+    }
+
+    /// A new clock state: the thread's first, or one made while another call holds the spare.
+    /// Out of line, so that taking the spare, the usual case, needs no stack frame for the
+    /// state built here.
+    #[cold]
+    #[inline(never)]
+    fn new_boxed(start: Instant, reading: Option<Instant>) -> Pin<Box<Self>> {
+        Box::pin(Clocked {
+            start,
+            previous_delay: Duration::ZERO,
+            limited: false,
+            limit: Duration::ZERO,
+            attempt_due: None,
+            reading,
+            timer: None,
+        })
     }
 
     /// Clock state for a call whose first attempt has to wait: its start is now, so that the
