@@ -78,7 +78,8 @@ use proc_macro::TokenStream;
 /// fn fetch(client: &Client, id: String) -> impl Future<Output = Result<Message, GraphError>> {
 ///     let mut id_slot = Some(id);
 ///     async move {
-///         static SITE: CallSite = CallSite::named("graph", concat!(module_path!(), "::fetch"));
+///         static STATE: SiteState = SiteState::new(); // the site's policy cache and counters
+///         const SITE: CallSite = CallSite::named("graph", concat!(module_path!(), "::fetch"), &STATE);
 ///         // ... and a link-time record of this call site, for `resilient::init()`.
 ///         let mut call = Call::<TokioClock>::begin(&SITE); // the policy, from the site's cache
 ///         loop {

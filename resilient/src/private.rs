@@ -4,7 +4,7 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-pub use crate::registry::{CallSite, PolicyEntry};
+pub use crate::registry::{CallSite, PolicyEntry, SiteState};
 pub use crate::run::{
     Attempt, Call, PolicySource, Refusal, StdClock, Step, TokioClock, Wait, rejection_into, run_attempt,
 };

@@ -92,7 +92,7 @@ impl Registry {
     /// ```
     pub fn stats(&self) -> crate::Stats {
         let mut operations: Vec<crate::OperationStats> = crate::__private::call_sites()
-            .map(|record| record.site.counters.snapshot(record.site.policy_name(), record.site.operation()))
+            .map(|record| record.site.state.counters.snapshot(record.site.policy_name(), record.site.operation()))
             .collect();
         operations.sort_by(|a, b| (a.policy, a.operation).cmp(&(b.policy, b.operation)));
         crate::Stats { operations, breakers: crate::state::breakers() }
@@ -310,39 +310,60 @@ enum Source {
     Inline(&'static PolicyEntry),
 }
 
-/// One `#[retry]` call site: a `static` the macro emits in each annotated function. It caches
-/// the site's policy, so the hot path is two atomic loads and a compare: no lock, no hash.
+/// One `#[retry]` call site, which the macro emits in each annotated function. It caches the
+/// site's policy, so the hot path is two atomic loads and a compare: no lock, no hash.
+///
+/// What the site says (its policy, its operation) is fixed; what changes as calls run (the
+/// cache, the counters) is its [`SiteState`], a `static` of its own, all zeros at first. Split
+/// so, the site has no interior mutability and the macro emits it as a `const`: every crate
+/// that compiles a call (the future of an `async fn` is often inlined into another crate) sees
+/// the state's address as a constant, without a load, as a `static`'s field would need. And
+/// the state, about 2 KB of counters, goes to the zero-filled section (`.bss`), which takes
+/// no room in the binary, where one `static` holding both would put all of it in the
+/// initialised data.
 #[doc(hidden)]
 #[derive(Debug)]
 pub struct CallSite {
     source: Source,
     operation: &'static str,
+    pub(crate) state: &'static SiteState,
+}
+
+// What a call site puts in the binary's initialised data: no counter belongs here (see above).
+const _: () = assert!(size_of::<CallSite>() <= 64);
+
+/// What a call site writes as calls run. Its own `static`, all zeros at first (see [`CallSite`]).
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct SiteState {
     cache: AtomicPtr<PolicyEntry>,
     pub(crate) reported_no_home: std::sync::atomic::AtomicBool,
     pub(crate) reported_no_runtime: std::sync::atomic::AtomicBool,
     pub(crate) counters: SiteCounters,
 }
 
-impl CallSite {
-    /// A site using the policy registered under `policy`.
-    pub const fn named(policy: &'static str, operation: &'static str) -> Self {
-        Self::new(Source::Named(policy), operation)
-    }
-
-    /// A site with its own inline policy.
-    pub const fn inline(policy: &'static PolicyEntry, operation: &'static str) -> Self {
-        Self::new(Source::Inline(policy), operation)
-    }
-
-    const fn new(source: Source, operation: &'static str) -> Self {
-        CallSite {
-            source,
-            operation,
+impl SiteState {
+    /// Nothing cached, reported or counted yet.
+    #[allow(clippy::new_without_default)] // a `static`'s initialiser: only a `const fn` will do
+    pub const fn new() -> Self {
+        SiteState {
             cache: AtomicPtr::new(std::ptr::null_mut()),
             reported_no_home: std::sync::atomic::AtomicBool::new(false),
             reported_no_runtime: std::sync::atomic::AtomicBool::new(false),
             counters: SiteCounters::new(),
         }
+    }
+}
+
+impl CallSite {
+    /// A site using the policy registered under `policy`.
+    pub const fn named(policy: &'static str, operation: &'static str, state: &'static SiteState) -> Self {
+        CallSite { source: Source::Named(policy), operation, state }
+    }
+
+    /// A site with its own inline policy.
+    pub const fn inline(policy: &'static PolicyEntry, operation: &'static str, state: &'static SiteState) -> Self {
+        CallSite { source: Source::Inline(policy), operation, state }
     }
 
     /// The policy name events report: the name, or `inline`.
@@ -364,7 +385,7 @@ impl CallSite {
         // The cache first: a named site's hot path then never looks at its source.
         // SAFETY: the cache only ever holds null or a pointer to a leaked, never freed
         // `PolicyEntry`.
-        match unsafe { self.cache.load(Ordering::Acquire).as_ref() } {
+        match unsafe { self.state.cache.load(Ordering::Acquire).as_ref() } {
             Some(entry) if entry.generation == GENERATION.load(Ordering::Acquire) => entry,
             _ => self.refresh(),
         }
@@ -379,7 +400,7 @@ impl CallSite {
             Source::Named(name) => name,
         };
         let entry = lookup(name);
-        self.cache.store(entry as *const PolicyEntry as *mut PolicyEntry, Ordering::Release);
+        self.state.cache.store(entry as *const PolicyEntry as *mut PolicyEntry, Ordering::Release);
         entry
     }
 }
@@ -413,7 +434,8 @@ mod tests {
 
     #[test]
     fn a_named_site_follows_each_install_and_keeps_its_cache_between() {
-        static SITE: CallSite = CallSite::named("registry-test", "tests::named");
+        static STATE: SiteState = SiteState::new();
+        static SITE: CallSite = CallSite::named("registry-test", "tests::named", &STATE);
         install(Registry::builder().policy("registry-test", attempts(5)).build().unwrap());
         let first = SITE.entry();
         assert_eq!(first.policy.max_attempts(), Some(5));
@@ -462,7 +484,8 @@ mod tests {
 
     #[test]
     fn an_unknown_name_resolves_to_the_defaults() {
-        static SITE: CallSite = CallSite::named("no-such-policy", "tests::unknown");
+        static STATE: SiteState = SiteState::new();
+        static SITE: CallSite = CallSite::named("no-such-policy", "tests::unknown", &STATE);
         let defaults = Policy::builder().max_attempts(2).build().unwrap();
         let registry = Registry::builder().defaults(defaults.clone()).build().unwrap();
         assert_eq!(registry.resolve("no-such-policy"), &defaults);
@@ -475,7 +498,8 @@ mod tests {
     #[test]
     fn an_inline_site_never_looks_anything_up() {
         static ENTRY: PolicyEntry = PolicyEntry::inline(Policy::DEFAULT);
-        static SITE: CallSite = CallSite::inline(&ENTRY, "tests::inline");
+        static STATE: SiteState = SiteState::new();
+        static SITE: CallSite = CallSite::inline(&ENTRY, "tests::inline", &STATE);
         assert!(std::ptr::eq(SITE.entry(), &ENTRY));
         assert_eq!(SITE.policy_name(), "inline");
         assert_eq!(SITE.operation(), "tests::inline");

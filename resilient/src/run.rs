@@ -129,7 +129,7 @@ impl Refusal {
     /// error type, through `home`.
     #[cold]
     pub fn into_result<T, E>(self, site: &'static CallSite, home: Option<fn(Rejected) -> E>) -> Result<T, E> {
-        site.counters.refused();
+        site.state.counters.refused();
         Err(rejection_into(home, Rejected::CircuitOpen { policy: site.policy_name(), retry_in: self.retry_in }))
     }
 }
@@ -409,7 +409,7 @@ impl<C: Clock, S: PolicySource> Call<C, S> {
     /// one the breaker cannot refuse, and that is logged once.
     #[inline(always)]
     pub fn start_attempt(&mut self, site: &'static CallSite, holds_rejection: bool) -> Result<(), Refusal> {
-        site.counters.attempt();
+        site.state.counters.attempt();
         let progress = &mut self.progress;
         progress.attempts += 1;
         let Some(shared) = self.source.entry().shared else { return Ok(()) };
@@ -544,7 +544,7 @@ impl<C: Clock> Progress<C> {
             self.flags &= !flag::PROBE;
         }
         if let (true, Some(clocked)) = (self.attempts > 1, &self.clocked) {
-            site.counters.retried_call_took(C::since(clocked.start));
+            site.state.counters.retried_call_took(C::since(clocked.start));
         }
     }
 
@@ -579,7 +579,7 @@ impl<C: Clock> Progress<C> {
             self.flags &= !flag::PROBE;
         }
         let give_up = |reason, now: &mut LazyNow<C>| {
-            let counters = &site.counters;
+            let counters = &site.state.counters;
             counters.bump(|row| &row.failed_calls);
             if reason != GiveUp::Permanent {
                 counters.bump(|row| &row.give_ups);
@@ -637,9 +637,9 @@ impl<C: Clock> Progress<C> {
                 return give_up(GiveUp::RetryBudget, &mut now);
             }
         }
-        site.counters.bump(|row| &row.retries);
+        site.state.counters.bump(|row| &row.retries);
         if retry_after.is_some() {
-            site.counters.bump(|row| &row.throttled_retries);
+            site.state.counters.bump(|row| &row.throttled_retries);
         }
         let reported_max = policy.max_attempts().unwrap_or(0);
         if telemetry::warn_enabled() {
@@ -671,7 +671,7 @@ impl<C: Clock, S: PolicySource> Drop for Call<C, S> {
 
 #[cold]
 fn report_no_home(site: &CallSite) -> bool {
-    if !site.reported_no_home.swap(true, Ordering::Relaxed) {
+    if !site.state.reported_no_home.swap(true, Ordering::Relaxed) {
         telemetry::no_rejection_home(site);
     }
     false
@@ -680,7 +680,7 @@ fn report_no_home(site: &CallSite) -> bool {
 /// Reports once per call site that it gave up for want of a runtime to wait in: the reason.
 #[cold]
 fn report_no_runtime(site: &CallSite) -> GiveUp {
-    if !site.reported_no_runtime.swap(true, Ordering::Relaxed) {
+    if !site.state.reported_no_runtime.swap(true, Ordering::Relaxed) {
         telemetry::no_runtime_to_wait_in(site);
     }
     GiveUp::NoRuntime
@@ -781,6 +781,7 @@ mod tests {
     use tokio::time::{Instant, advance};
 
     use super::*;
+    use crate::registry::SiteState;
     use crate::{Backoff, Jitter, Policy, PolicyBuilder};
 
     fn ms(n: u64) -> Duration {
@@ -789,8 +790,12 @@ mod tests {
 
     /// A call site with its own policy, as `#[retry(...inline keys...)]` makes.
     fn site(policy: PolicyBuilder) -> &'static CallSite {
-        let entry = Box::leak(Box::new(PolicyEntry::inline(policy.build().unwrap())));
-        Box::leak(Box::new(CallSite::inline(entry, "tests::op")))
+        site_of(Box::leak(Box::new(PolicyEntry::inline(policy.build().unwrap()))))
+    }
+
+    /// A call site for `entry`, with a state of its own.
+    fn site_of(entry: &'static PolicyEntry) -> &'static CallSite {
+        Box::leak(Box::new(CallSite::inline(entry, "tests::op", Box::leak(Box::new(SiteState::new())))))
     }
 
     fn fixed(delay: u64, attempts: u32) -> PolicyBuilder {
@@ -903,7 +908,7 @@ mod tests {
         let shared = crate::state::for_policy("clock-reads", Some(&breaker), Some(&budget));
         let policy = fixed(0, 2).backoff(Backoff::Immediate).max_elapsed(ms(1000)).build().unwrap();
         let entry = Box::leak(Box::new(PolicyEntry::new(policy, shared, u64::MAX)));
-        let site: &'static CallSite = Box::leak(Box::new(CallSite::inline(entry, "tests::op")));
+        let site = site_of(entry);
         let reads_during = |f: &mut dyn FnMut()| {
             let before = CLOCK_READS.with(Cell::get);
             f();
@@ -1040,7 +1045,7 @@ mod tests {
         // call nor reported (the caller's mistake), so its time is never needed.
         let policy = fixed(100, 3).max_elapsed(ms(1000)).build().unwrap();
         let entry = Box::leak(Box::new(PolicyEntry::inline(policy)));
-        let site: &'static CallSite = Box::leak(Box::new(CallSite::inline(entry, "tests::op")));
+        let site = site_of(entry);
         let mut call = Call::<CountingClock>::begin(site);
         assert!(call.start_attempt(site, true).is_ok());
         let before = CLOCK_READS.with(Cell::get);
@@ -1258,7 +1263,7 @@ mod tests {
             )
             .await;
         assert_eq!(result.unwrap(), 1);
-        assert!(site.reported_no_home.load(Ordering::Relaxed));
+        assert!(site.state.reported_no_home.load(Ordering::Relaxed));
     }
 
     /// Drives `future` to its end on this thread outside any tokio runtime, as another executor
@@ -1284,9 +1289,9 @@ mod tests {
             Err::<(), _>(Error::Transient)
         }));
         assert_eq!((calls, result), (1, Err(Error::Transient)));
-        assert_eq!(site.counters.total(|row| &row.give_ups), 1);
-        assert_eq!(site.counters.total(|row| &row.retries), 0);
-        assert!(site.reported_no_runtime.load(SeqCst));
+        assert_eq!(site.state.counters.total(|row| &row.give_ups), 1);
+        assert_eq!(site.state.counters.total(|row| &row.retries), 0);
+        assert!(site.state.reported_no_runtime.load(SeqCst));
     }
 
     #[test]
@@ -1298,7 +1303,7 @@ mod tests {
             if calls < 2 { Err(Error::Transient) } else { Ok(calls) }
         }));
         assert_eq!(result, Ok(2));
-        assert!(!site.reported_no_runtime.load(SeqCst));
+        assert!(!site.state.reported_no_runtime.load(SeqCst));
     }
 
     #[test]

@@ -18,7 +18,8 @@ use super::validate::{Passing, Plan, Source};
 //     fn fetch(client: &Client, __resilient_arg1: String) -> impl Future<Output = Result<Message, GraphError>> {
 //         let mut __resilient_arg1 = Some(__resilient_arg1);
 //         async move {
-//             static __RESILIENT_SITE: CallSite = CallSite::named("graph", "path::fetch");
+//             static __RESILIENT_STATE: SiteState = SiteState::new();
+//             const __RESILIENT_SITE: CallSite = CallSite::named("graph", "path::fetch", &__RESILIENT_STATE);
 //             inventory::submit! { CallSiteRecord { .. } }
 //             let mut __resilient_call = Call::<TokioClock>::begin(&__RESILIENT_SITE);
 //             loop {
@@ -52,7 +53,7 @@ pub fn expand(plan: Plan, mut function: ItemFn) -> TokenStream {
     let private = quote!(#krate::__private);
     let ret = &plan.return_type;
     let body = &function.block;
-    let statics = site_statics(&plan, &function);
+    let site_items = site_items(&plan, &function);
 
     let mut bindings = Vec::new();
     let mut slots = Vec::new();
@@ -109,7 +110,7 @@ pub fn expand(plan: Plan, mut function: ItemFn) -> TokenStream {
         Source::Inline(_) => quote!(#private::Call::<#clock, _>::under(|| &__RESILIENT_POLICY)),
     };
     let retry_loop = quote! {
-        #statics
+        #site_items
         let mut __resilient_call = #begin;
         loop {
             #(#bindings)*
@@ -189,8 +190,8 @@ fn respan(tokens: TokenStream, span: Span) -> TokenStream {
         .collect()
 }
 
-/// The call site's `static`s: its policy (inline) or name, and its link-time record.
-fn site_statics(plan: &Plan, function: &ItemFn) -> TokenStream {
+/// The call site's items: its inline policy, its state, the site, and its link-time record.
+fn site_items(plan: &Plan, function: &ItemFn) -> TokenStream {
     let private = {
         let krate = &plan.krate;
         quote!(#krate::__private)
@@ -205,27 +206,33 @@ fn site_statics(plan: &Plan, function: &ItemFn) -> TokenStream {
         })),
         None => quote!(::core::option::Option::None),
     };
-    let (site, record_policy, has_timeout) = match &plan.source {
-        Source::Named(policy) => (
-            quote!(static __RESILIENT_SITE: #private::CallSite = #private::CallSite::named(#policy, #operation);),
-            quote!(::core::option::Option::Some(#policy)),
-            false,
-        ),
+    // The site's constructor, its first argument, and the inline policy that argument names.
+    let (constructor, policy_argument, policy_item, record_policy, has_timeout) = match &plan.source {
+        Source::Named(policy) => {
+            (quote!(named), quote!(#policy), quote!(), quote!(::core::option::Option::Some(#policy)), false)
+        }
         Source::Inline(policy) => {
             let has_timeout = policy.attempt_timeout().is_some();
             let policy = policy_tokens(policy, &private);
             (
+                quote!(inline),
+                quote!(&__RESILIENT_POLICY),
                 // A `const`, not a `static`: each crate that compiles the call sees the policy's
                 // value (a static's is only an address outside the crate defining it) and folds
                 // away the checks for what the policy does not have.
-                quote! {
-                    const __RESILIENT_POLICY: #private::PolicyEntry = #private::PolicyEntry::inline(#policy);
-                    static __RESILIENT_SITE: #private::CallSite = #private::CallSite::inline(&__RESILIENT_POLICY, #operation);
-                },
+                quote!(const __RESILIENT_POLICY: #private::PolicyEntry = #private::PolicyEntry::inline(#policy);),
                 quote!(::core::option::Option::None),
                 has_timeout,
             )
         }
+    };
+    // The site is a `const` too, for the same reason; what changes as calls run is a `static`
+    // of its own (see `CallSite`).
+    let site = quote! {
+        #policy_item
+        static __RESILIENT_STATE: #private::SiteState = #private::SiteState::new();
+        const __RESILIENT_SITE: #private::CallSite =
+            #private::CallSite::#constructor(#policy_argument, #operation, &__RESILIENT_STATE);
     };
     quote_spanned! {Span::call_site()=>
         #site
