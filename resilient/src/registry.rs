@@ -496,6 +496,22 @@ mod tests {
     }
 
     #[test]
+    #[cfg(all(target_os = "linux", not(miri)))]
+    fn a_site_state_is_all_zeros_so_it_takes_no_room_in_the_binary() {
+        // The bounds of the zero-filled section, which the linker defines.
+        unsafe extern "C" {
+            static __bss_start: u8;
+            static _end: u8;
+        }
+        static STATE: SiteState = SiteState::new();
+        let zero_filled = (&raw const __bss_start as usize)..(&raw const _end as usize);
+        assert!(
+            zero_filled.contains(&(&raw const STATE as usize)),
+            "a call site's state is initialised data: some field of `SiteState::new()` is not zero"
+        );
+    }
+
+    #[test]
     fn an_inline_site_never_looks_anything_up() {
         static ENTRY: PolicyEntry = PolicyEntry::inline(Policy::DEFAULT);
         static STATE: SiteState = SiteState::new();
