@@ -119,7 +119,9 @@
 //!   runtime with its time driver (`#[tokio::main]`, `#[tokio::test]`, or `enable_time()`).
 //!   Polled by another executor, a call that has to wait returns its last error instead of
 //!   retrying (giving-up reason `no tokio runtime to wait in`), an attempt timeout is not
-//!   kept, and a one-time `ERROR` event names the fix; nothing panics.
+//!   kept, and a one-time `ERROR` event names the fix; nothing panics. Inside a tokio runtime
+//!   built without its time driver, tokio's timer panics, with a message that names
+//!   `enable_time()`: tokio does not yet let a library ask a runtime whether it has one.
 //!
 //! # Events
 //!

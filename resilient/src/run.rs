@@ -63,8 +63,9 @@ impl Clock for TokioClock {
 
     /// tokio's timer needs a tokio runtime: outside one (`futures::executor::block_on`, another
     /// executor) making it panics. (A runtime built without `enable_time()` still panics there,
-    /// with tokio's own message naming the fix: tokio cannot be asked whether a runtime has
-    /// its time driver.)
+    /// with tokio's own message naming the fix: tokio 1.54 cannot be asked whether a runtime
+    /// has its time driver. tokio-rs/tokio#8361 asks for `Handle::has_time_driver`, and the
+    /// open pull request #8362 adds it: once released, this should ask it too.)
     fn can_wait() -> bool {
         tokio::runtime::Handle::try_current().is_ok()
     }
