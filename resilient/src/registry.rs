@@ -246,17 +246,62 @@ impl PolicyEntry {
         let timed = policy.attempt_timeout().is_some() || policy.max_elapsed().is_some();
         PolicyEntry { policy, shared, timed, generation }
     }
+
+    /// Whether installing `named` would make an entry equal to this one: the same policy, the
+    /// same breaker and budget settings.
+    fn is_made_of(&self, named: &NamedPolicy) -> bool {
+        let breaker = self.shared.and_then(|shared| shared.breaker.as_ref()).map(|breaker| &breaker.settings);
+        let budget = self.shared.and_then(|shared| shared.budget.as_ref()).map(|budget| &budget.settings);
+        self.policy == named.policy
+            && breaker == named.circuit_breaker.as_ref()
+            && budget == named.retry_budget.as_ref()
+    }
 }
 
 /// An installed registry. Leaked on purpose: calls hold `&'static` references into it without
-/// any reference counting on the hot path. A process installs a handful of registries in its
-/// life (start-up, each reload), so the cost is a few kilobytes.
+/// any reference counting on the hot path. A registry equal to the installed one is not
+/// installed again (see [`install`]), so what a process keeps grows with the changes it is
+/// given, a few hundred bytes each, not with the reloads it is asked for.
 struct Installed {
     generation: u64,
     defaults: &'static PolicyEntry,
     by_name: HashMap<String, &'static PolicyEntry>,
     /// Names already reported as missing, so each is logged once per installed registry.
     warned: Mutex<HashSet<String>>,
+}
+
+impl Installed {
+    /// `registry`'s policies as calls hold them, with their breakers and budgets.
+    fn new(registry: Registry, generation: u64) -> Self {
+        let entry = |name: &str, named: NamedPolicy| {
+            let shared = crate::state::for_policy(name, named.circuit_breaker.as_ref(), named.retry_budget.as_ref());
+            &*Box::leak(Box::new(PolicyEntry::new(named.policy, shared, generation)))
+        };
+        Installed {
+            generation,
+            // Names without a policy of their own share the defaults' breaker and budget.
+            defaults: entry("[defaults]", registry.defaults),
+            by_name: registry
+                .policies
+                .into_iter()
+                .map(|(name, named)| {
+                    let entry = entry(&name, named);
+                    (name, entry)
+                })
+                .collect(),
+            warned: Mutex::new(HashSet::new()),
+        }
+    }
+
+    /// Whether installing `registry` would change no policy, breaker or budget.
+    fn is_made_of(&self, registry: &Registry) -> bool {
+        self.defaults.is_made_of(&registry.defaults)
+            && self.by_name.len() == registry.policies.len()
+            && registry
+                .policies
+                .iter()
+                .all(|(name, named)| self.by_name.get(name).is_some_and(|entry| entry.is_made_of(named)))
+    }
 }
 
 static BUILTIN_DEFAULTS: PolicyEntry = PolicyEntry::new(Policy::DEFAULT, None, 0);
@@ -269,6 +314,11 @@ static INSTALLING: Mutex<()> = Mutex::new(());
 /// site, runs under the new policies; calls already running finish under the policy they
 /// started with.
 ///
+/// The replaced registry is kept, as calls may still hold its policies: a few hundred bytes
+/// for a few policies. A registry equal to the installed one (the same policies, breakers
+/// and budgets) changes nothing and is not installed again, so a process may reload an
+/// unchanged file on a timer, or on every signal, without growing.
+///
 /// ```
 /// use resilient::{Policy, Registry};
 ///
@@ -279,26 +329,14 @@ static INSTALLING: Mutex<()> = Mutex::new(());
 /// ```
 pub fn install(registry: Registry) {
     let _one_at_a_time = INSTALLING.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    // SAFETY: CURRENT only ever holds null or a leaked, never freed `Installed`.
+    if let Some(installed) = unsafe { CURRENT.load(Ordering::Acquire).as_ref() } {
+        if installed.is_made_of(&registry) {
+            return;
+        }
+    }
     let generation = GENERATION.load(Ordering::Relaxed) + 1;
-    let entry = |name: &str, named: NamedPolicy| {
-        let shared = crate::state::for_policy(name, named.circuit_breaker.as_ref(), named.retry_budget.as_ref());
-        &*Box::leak(Box::new(PolicyEntry::new(named.policy, shared, generation)))
-    };
-    let installed = Installed {
-        generation,
-        // Names without a policy of their own share the defaults' breaker and budget.
-        defaults: entry("[defaults]", registry.defaults),
-        by_name: registry
-            .policies
-            .into_iter()
-            .map(|(name, named)| {
-                let entry = entry(&name, named);
-                (name, entry)
-            })
-            .collect(),
-        warned: Mutex::new(HashSet::new()),
-    };
-    CURRENT.store(Box::leak(Box::new(installed)), Ordering::Release);
+    CURRENT.store(Box::leak(Box::new(Installed::new(registry, generation))), Ordering::Release);
     // Published after the registry, so a call that sees the new generation finds it.
     GENERATION.store(generation, Ordering::Release);
 }
@@ -445,6 +483,32 @@ mod tests {
         assert_eq!(SITE.entry().policy.max_attempts(), Some(7));
         // A call that began before the install still holds the policy it started with.
         assert_eq!(first.policy.max_attempts(), Some(5));
+    }
+
+    #[test]
+    fn an_installed_registry_is_made_of_an_equal_one_only() {
+        let guarded = |n: u32, breaker: CircuitBreakerSettings, budget: RetryBudgetSettings| {
+            Registry::builder()
+                .policy("made-of", attempts(n))
+                .circuit_breaker("made-of", breaker)
+                .retry_budget("made-of", budget)
+        };
+        let breaker = CircuitBreakerSettings::default;
+        let budget = RetryBudgetSettings::default;
+        let installed = Installed::new(guarded(3, breaker(), budget()).build().unwrap(), u64::MAX - 1);
+        assert!(installed.is_made_of(&guarded(3, breaker(), budget()).build().unwrap()));
+
+        let changes = [
+            ("a policy changed", guarded(4, breaker(), budget())),
+            ("a breaker changed", guarded(3, CircuitBreakerSettings { minimum_throughput: 21, ..breaker() }, budget())),
+            ("a budget changed", guarded(3, breaker(), RetryBudgetSettings { min_per_second: 11, ..budget() })),
+            ("the defaults changed", guarded(3, breaker(), budget()).defaults(attempts(2))),
+            ("a policy added", guarded(3, breaker(), budget()).policy("made-of-too", attempts(3))),
+            ("a policy removed", Registry::builder()),
+        ];
+        for (change, registry) in changes {
+            assert!(!installed.is_made_of(&registry.build().unwrap()), "unseen: {change}");
+        }
     }
 
     #[test]

@@ -60,6 +60,8 @@ pub fn init() -> Result<Vec<ConfigWarning>, ConfigError> {
 /// Re-reads the source [`init`] used (or, before any `init`, the one it would use), verifies it
 /// and swaps it in atomically: calls that start afterwards use it, calls in flight finish under
 /// the policy they started with. On error the current registry stays and the error is returned.
+/// A source that has not changed leaves the installed registry as it is (see
+/// [`install`](crate::install)), so reloading on a timer costs no memory.
 ///
 /// ```no_run
 /// resilient::init()?;

@@ -1,0 +1,96 @@
+//! Installing a registry equal to the installed one keeps nothing: a process that reloads an
+//! unchanged file on a timer, or on every signal, does not grow. A registry that changes
+//! something is installed, and the next call follows it.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
+
+use resilient::{Registry, retry};
+
+mod common;
+use common::Unavailable;
+
+/// Counts the bytes this thread holds: allocated and not yet freed.
+struct CountingAllocator;
+
+thread_local! {
+    static HELD: Cell<isize> = const { Cell::new(0) };
+}
+
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // `try_with`: the allocator also serves threads that are tearing down.
+        let _ = HELD.try_with(|held| held.set(held.get() + layout.size() as isize));
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        let _ = HELD.try_with(|held| held.set(held.get() - layout.size() as isize));
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: CountingAllocator = CountingAllocator;
+
+/// DESIGN.md's policy (its breaker window made long enough for its attempt timeout), and two
+/// more.
+const CONFIG: &str = r#"
+[defaults]
+max_attempts = 3
+initial_delay = "1ms"
+
+[policies.graph]
+max_attempts = 2
+max_elapsed = "2m"
+attempt_timeout = "30s"
+
+[policies.graph.circuit_breaker]
+failure_ratio = 0.5
+minimum_throughput = 20
+sampling_window = "1m"
+break_duration = "15s"
+
+[policies.graph.retry_budget]
+ratio = 0.1
+min_per_second = 10
+
+[policies.search]
+max_attempts = 4
+
+[policies.storage]
+max_attempts = 5
+"#;
+
+#[retry(policy = "search")]
+fn search(calls: &AtomicU32) -> Result<(), Unavailable> {
+    calls.fetch_add(1, SeqCst);
+    Err(Unavailable)
+}
+
+fn attempts_made() -> u32 {
+    let calls = AtomicU32::new(0);
+    assert_eq!(search(&calls), Err(Unavailable));
+    calls.load(SeqCst)
+}
+
+fn install(config: &str) {
+    resilient::install(Registry::from_toml_str(config).unwrap());
+}
+
+/// One test: the installed registry is process-wide.
+#[test]
+fn an_unchanged_registry_is_not_installed_again_and_a_changed_one_is() {
+    install(CONFIG);
+    assert_eq!(attempts_made(), 4);
+
+    let before = HELD.with(Cell::get);
+    (0..100).for_each(|_| install(CONFIG));
+    let kept = HELD.with(Cell::get) - before;
+    assert_eq!(kept, 0, "100 installs of an unchanged registry kept {kept} bytes");
+
+    install(&CONFIG.replace("max_attempts = 4", "max_attempts = 6"));
+    assert_eq!(attempts_made(), 6, "a changed registry is installed");
+    install(CONFIG);
+    assert_eq!(attempts_made(), 4, "and so is the first one again");
+}
