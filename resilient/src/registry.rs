@@ -355,8 +355,8 @@ enum Source {
 /// cache, the counters) is its [`SiteState`], a `static` of its own, all zeros at first. Split
 /// so, the site has no interior mutability and the macro emits it as a `const`: every crate
 /// that compiles a call (the future of an `async fn` is often inlined into another crate) sees
-/// the state's address as a constant, without a load, as a `static`'s field would need. And
-/// the state, about 2 KB of counters, goes to the zero-filled section (`.bss`), which takes
+/// the state's address as a constant, where a field of another crate's `static` would have to
+/// be loaded first. And the state, about 2 KB of counters, goes to the zero-filled section (`.bss`), which takes
 /// no room in the binary, where one `static` holding both would put all of it in the
 /// initialised data.
 #[doc(hidden)]
