@@ -116,6 +116,52 @@ fn the_designs_examples_read_as_documented() {
     );
 }
 
+/// DESIGN.md's example file, as it is written there.
+const DESIGN_EXAMPLE: &str = r#"# resilient.toml — named policies, owned by operations, changeable without a rebuild
+[defaults]                       # every policy inherits these
+max_attempts = 3
+backoff = "exponential"
+initial_delay = "100ms"
+max_delay = "20s"
+jitter = "full"
+
+[policies.graph]
+max_attempts = 6
+max_elapsed = "2m"
+attempt_timeout = "30s"
+
+[policies.graph.circuit_breaker]
+failure_ratio = 0.5
+minimum_throughput = 20
+sampling_window = "30s"
+break_duration = "15s"
+
+[policies.graph.retry_budget]
+ratio = 0.1
+min_per_second = 10
+"#;
+
+#[test]
+fn the_designs_example_file_breaks_its_own_window_rule_and_reads_once_fixed() {
+    // DESIGN.md asks for a breaker window at least twice the attempt timeout, so that one
+    // window sees a slow outage's attempts time out; its example's window equals its timeout.
+    assert_eq!(
+        error(DESIGN_EXAMPLE),
+        "<string>:17:19: policies.graph.circuit_breaker.sampling_window: the sampling window (30s) is shorter than twice the attempt timeout (30s), so a slow outage is never seen whole; make `sampling_window` at least 1m"
+    );
+    let registry = load(&DESIGN_EXAMPLE.replace(r#"sampling_window = "30s""#, r#"sampling_window = "1m""#));
+    let graph = registry.policy("graph").unwrap();
+    assert_eq!(graph.max_attempts(), Some(6));
+    assert_eq!(graph.max_elapsed(), Some(Duration::from_secs(120)));
+    assert_eq!(graph.attempt_timeout(), Some(Duration::from_secs(30)));
+    assert_eq!(
+        (graph.backoff(), graph.initial_delay(), graph.jitter()),
+        (Backoff::Exponential, Duration::from_millis(100), Jitter::Full)
+    );
+    assert_eq!(registry.circuit_breaker("graph").unwrap().sampling_window, Duration::from_secs(60));
+    assert_eq!(registry.retry_budget("graph").unwrap().min_per_second, 10);
+}
+
 #[test]
 fn every_rule_is_an_error_at_its_value() {
     let cases = [
