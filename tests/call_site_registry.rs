@@ -23,22 +23,22 @@ fn generic_error<E: Transient + Clone>(error: E) -> Result<(), E> {
 
 fn record(operation: &str) -> &'static resilient::__private::CallSiteRecord {
     resilient::__private::call_sites()
-        .find(|site| site.operation == operation)
+        .find(|site| site.operation() == operation)
         .unwrap_or_else(|| panic!("no call site {operation}"))
 }
 
 #[test]
 fn call_sites_are_registered_without_being_called() {
     let site = record("call_site_registry::never_called");
-    assert_eq!(site.policy, Some("graph"));
+    assert_eq!(site.policy(), Some("graph"));
     assert!(site.file.ends_with("call_site_registry.rs"), "{}", site.file);
     assert_eq!(site.line, 9, "the line of the `#[retry]` attribute");
     assert_eq!(site.holds_rejection, Some(true));
-    assert!(!site.inline_has_timeout);
+    assert!(!site.inline_has_timeout());
 
     let inline = record("call_site_registry::inline_with_timeout");
-    assert_eq!(inline.policy, None);
-    assert!(inline.inline_has_timeout);
+    assert_eq!(inline.policy(), None);
+    assert!(inline.inline_has_timeout());
     assert_eq!(inline.holds_rejection, Some(false));
 
     // Whether a generic `E` can hold a rejection depends on the caller: unknown here.

@@ -145,17 +145,12 @@ pub fn take_or_clone<T: RetryArgument>(slot: &mut Option<T>, last: bool) -> T {
 }
 
 /// A `#[retry]` call site, registered at link time, so `resilient::init()` can check every
-/// one of them, called or not.
+/// one of them, called or not. What the site itself says (its policy, its operation) is read
+/// from it, not written twice.
 #[derive(Debug)]
 pub struct CallSiteRecord {
-    /// The call site itself, for its counters.
+    /// The call site itself: its policy, its operation, its counters.
     pub site: &'static CallSite,
-    /// The policy name; `None` for an inline policy.
-    pub policy: Option<&'static str>,
-    /// The inline policy's `attempt_timeout` (for the rejection check), if inline.
-    pub inline_has_timeout: bool,
-    /// `module::path::function`.
-    pub operation: &'static str,
     /// Source file.
     pub file: &'static str,
     /// Source line.
@@ -163,6 +158,24 @@ pub struct CallSiteRecord {
     /// Whether the error type can hold a `Rejected`; `None` when the macro cannot tell
     /// (the error type depends on generic parameters).
     pub holds_rejection: Option<bool>,
+}
+
+impl CallSiteRecord {
+    /// The policy name; `None` for an inline policy.
+    pub fn policy(&self) -> Option<&'static str> {
+        self.site.named_policy()
+    }
+
+    /// `module::path::function`.
+    pub fn operation(&self) -> &'static str {
+        self.site.operation()
+    }
+
+    /// Whether the site's inline policy has an `attempt_timeout` (for the rejection check);
+    /// `false` for a named policy, which the registry says.
+    pub fn inline_has_timeout(&self) -> bool {
+        self.site.inline_policy().is_some_and(|entry| entry.policy.attempt_timeout().is_some())
+    }
 }
 
 inventory::collect!(CallSiteRecord);

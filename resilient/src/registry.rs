@@ -404,6 +404,22 @@ impl CallSite {
         CallSite { source: Source::Inline(policy), operation, state }
     }
 
+    /// The policy's name; `None` for an inline policy.
+    pub(crate) fn named_policy(&self) -> Option<&'static str> {
+        match self.source {
+            Source::Named(name) => Some(name),
+            Source::Inline(_) => None,
+        }
+    }
+
+    /// The inline policy; `None` for a named one.
+    pub(crate) fn inline_policy(&self) -> Option<&'static PolicyEntry> {
+        match self.source {
+            Source::Named(_) => None,
+            Source::Inline(entry) => Some(entry),
+        }
+    }
+
     /// The policy name events report: the name, or `inline`.
     pub(crate) fn policy_name(&self) -> &'static str {
         match self.source {

@@ -207,12 +207,9 @@ fn site_items(plan: &Plan, function: &ItemFn) -> TokenStream {
         None => quote!(::core::option::Option::None),
     };
     // The site's constructor, its first argument, and the inline policy that argument names.
-    let (constructor, policy_argument, policy_item, record_policy, has_timeout) = match &plan.source {
-        Source::Named(policy) => {
-            (quote!(named), quote!(#policy), quote!(), quote!(::core::option::Option::Some(#policy)), false)
-        }
+    let (constructor, policy_argument, policy_item) = match &plan.source {
+        Source::Named(policy) => (quote!(named), quote!(#policy), quote!()),
         Source::Inline(policy) => {
-            let has_timeout = policy.attempt_timeout().is_some();
             let policy = policy_tokens(policy, &private);
             (
                 quote!(inline),
@@ -221,8 +218,6 @@ fn site_items(plan: &Plan, function: &ItemFn) -> TokenStream {
                 // value (a static's is only an address outside the crate defining it) and folds
                 // away the checks for what the policy does not have.
                 quote!(const __RESILIENT_POLICY: #private::PolicyEntry = #private::PolicyEntry::inline(#policy);),
-                quote!(::core::option::Option::None),
-                has_timeout,
             )
         }
     };
@@ -239,9 +234,6 @@ fn site_items(plan: &Plan, function: &ItemFn) -> TokenStream {
         #private::inventory::submit! {
             #private::CallSiteRecord {
                 site: &__RESILIENT_SITE,
-                policy: #record_policy,
-                inline_has_timeout: #has_timeout,
-                operation: #operation,
                 file: ::core::file!(),
                 line: ::core::line!(),
                 holds_rejection: #holds_rejection,

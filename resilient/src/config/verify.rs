@@ -16,21 +16,21 @@ pub(crate) fn call_sites<'a>(
     for site in sites {
         let issue = |message: String| ConfigIssue {
             location: Location::CallSite { file: site.file, line: site.line },
-            path: site.operation.to_owned(),
+            path: site.operation().to_owned(),
             message,
         };
-        if let Some(name) = site.policy.filter(|name| *name != "default" && registry.policy(name).is_none()) {
+        if let Some(name) = site.policy().filter(|name| *name != "default" && registry.policy(name).is_none()) {
             let message = format!(
                 "`#[retry(policy = \"{name}\")]` names a policy the configuration does not define, so it runs under `[defaults]`; add `[policies.{name}]` or fix the name"
             );
             if registry.is_strict() { errors.push(issue(message)) } else { warnings.push(issue(message)) }
         }
-        let needs = match site.policy {
-            None => site.inline_has_timeout.then_some("an attempt timeout"),
+        let needs = match site.policy() {
+            None => site.inline_has_timeout().then_some("an attempt timeout"),
             Some(name) if registry.circuit_breaker(name).is_some() => Some("a circuit breaker"),
             Some(name) => registry.resolve(name).attempt_timeout().is_some().then_some("an attempt timeout"),
         };
-        let policy = site.policy.map_or_else(|| "its inline policy".to_owned(), |name| format!("policy `{name}`"));
+        let policy = site.policy().map_or_else(|| "its inline policy".to_owned(), |name| format!("policy `{name}`"));
         match (needs, site.holds_rejection) {
             (Some(feature), Some(false)) => errors.push(issue(format!(
                 "{policy} has {feature}, but the function's error type cannot hold a `resilient::Rejected`, so the runtime could not report a rejection; add a variant `Rejected(#[from] resilient::Rejected)` marked `#[transient(delegate)]`"
