@@ -5,6 +5,9 @@ use std::time::Duration;
 
 use resilient::{Backoff, Jitter, Nested, Registry};
 
+mod common;
+use common::DESIGN_EXAMPLE;
+
 fn load(text: &str) -> Registry {
     Registry::from_toml_str(text).unwrap_or_else(|error| panic!("{error}"))
 }
@@ -115,31 +118,6 @@ fn the_designs_examples_read_as_documented() {
         "<string>:2:17: policies.graph.initial_delay: invalid duration \"10 sec\": expected a number and a unit, e.g. \"10s\""
     );
 }
-
-/// DESIGN.md's example file, as it is written there.
-const DESIGN_EXAMPLE: &str = r#"# resilient.toml — named policies, owned by operations, changeable without a rebuild
-[defaults]                       # every policy inherits these
-max_attempts = 3
-backoff = "exponential"
-initial_delay = "100ms"
-max_delay = "20s"
-jitter = "full"
-
-[policies.graph]
-max_attempts = 6
-max_elapsed = "2m"
-attempt_timeout = "30s"
-
-[policies.graph.circuit_breaker]
-failure_ratio = 0.5
-minimum_throughput = 20
-sampling_window = "30s"
-break_duration = "15s"
-
-[policies.graph.retry_budget]
-ratio = 0.1
-min_per_second = 10
-"#;
 
 #[test]
 fn the_designs_example_file_breaks_its_own_window_rule_and_reads_once_fixed() {

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
 use resilient::{Registry, retry};
 
 mod common;
-use common::Unavailable;
+use common::{DESIGN_EXAMPLE, Unavailable};
 
 /// Counts the bytes this thread holds: allocated and not yet freed.
 struct CountingAllocator;
@@ -33,34 +33,14 @@ unsafe impl GlobalAlloc for CountingAllocator {
 #[global_allocator]
 static ALLOCATOR: CountingAllocator = CountingAllocator;
 
-/// DESIGN.md's policy (its breaker window made long enough for its attempt timeout), and two
-/// more.
-const CONFIG: &str = r#"
-[defaults]
-max_attempts = 3
-initial_delay = "1ms"
-
-[policies.graph]
-max_attempts = 2
-max_elapsed = "2m"
-attempt_timeout = "30s"
-
-[policies.graph.circuit_breaker]
-failure_ratio = 0.5
-minimum_throughput = 20
-sampling_window = "1m"
-break_duration = "15s"
-
-[policies.graph.retry_budget]
-ratio = 0.1
-min_per_second = 10
-
-[policies.search]
-max_attempts = 4
-
-[policies.storage]
-max_attempts = 5
-"#;
+/// DESIGN.md's example (its breaker window made long enough for its attempt timeout), and two
+/// more policies.
+fn config() -> String {
+    let design = DESIGN_EXAMPLE.replace(r#"sampling_window = "30s""#, r#"sampling_window = "1m""#);
+    format!(
+        "{design}\n[policies.search]\nmax_attempts = 4\ninitial_delay = \"1ms\"\n\n[policies.storage]\nmax_attempts = 5\n"
+    )
+}
 
 #[retry(policy = "search")]
 fn search(calls: &AtomicU32) -> Result<(), Unavailable> {
@@ -81,16 +61,17 @@ fn install(config: &str) {
 /// One test: the installed registry is process-wide.
 #[test]
 fn an_unchanged_registry_is_not_installed_again_and_a_changed_one_is() {
-    install(CONFIG);
+    let config = config();
+    install(&config);
     assert_eq!(attempts_made(), 4);
 
     let before = HELD.with(Cell::get);
-    (0..100).for_each(|_| install(CONFIG));
+    (0..100).for_each(|_| install(&config));
     let kept = HELD.with(Cell::get) - before;
     assert_eq!(kept, 0, "100 installs of an unchanged registry kept {kept} bytes");
 
-    install(&CONFIG.replace("max_attempts = 4", "max_attempts = 6"));
+    install(&config.replace("max_attempts = 4", "max_attempts = 6"));
     assert_eq!(attempts_made(), 6, "a changed registry is installed");
-    install(CONFIG);
+    install(&config);
     assert_eq!(attempts_made(), 4, "and so is the first one again");
 }

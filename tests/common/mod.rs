@@ -69,3 +69,28 @@ pub fn sleep_elsewhere(delay: std::time::Duration) -> impl std::future::Future<O
         Poll::Pending
     })
 }
+
+/// DESIGN.md's example configuration file, as it is written there.
+pub const DESIGN_EXAMPLE: &str = r#"# resilient.toml — named policies, owned by operations, changeable without a rebuild
+[defaults]                       # every policy inherits these
+max_attempts = 3
+backoff = "exponential"
+initial_delay = "100ms"
+max_delay = "20s"
+jitter = "full"
+
+[policies.graph]
+max_attempts = 6
+max_elapsed = "2m"
+attempt_timeout = "30s"
+
+[policies.graph.circuit_breaker]
+failure_ratio = 0.5
+minimum_throughput = 20
+sampling_window = "30s"
+break_duration = "15s"
+
+[policies.graph.retry_budget]
+ratio = 0.1
+min_per_second = 10
+"#;
