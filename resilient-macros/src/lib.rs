@@ -79,7 +79,7 @@ use proc_macro::TokenStream;
 ///     let mut id_slot = Some(id);
 ///     async move {
 ///         static STATE: SiteState = SiteState::new(); // the site's policy cache and counters
-///         const SITE: CallSite = CallSite::named("graph", concat!(module_path!(), "::fetch"), &STATE);
+///         static SITE: CallSite = CallSite::named("graph", concat!(module_path!(), "::fetch"), &STATE);
 ///         // ... and a link-time record of this call site, for `resilient::init()`.
 ///         let mut call = Call::<TokioClock>::begin(&SITE); // the policy, from the site's cache
 ///         loop {

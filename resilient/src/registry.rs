@@ -353,12 +353,12 @@ enum Source {
 ///
 /// What the site says (its policy, its operation) is fixed; what changes as calls run (the
 /// cache, the counters) is its [`SiteState`], a `static` of its own, all zeros at first. Split
-/// so, the site has no interior mutability and the macro emits it as a `const`: every crate
-/// that compiles a call (the future of an `async fn` is often inlined into another crate) sees
-/// the state's address as a constant, where a field of another crate's `static` would have to
-/// be loaded first. And the state, about 2 KB of counters, goes to the zero-filled section (`.bss`), which takes
-/// no room in the binary, where one `static` holding both would put all of it in the
-/// initialised data.
+/// so, the state, about 2 KB of counters, goes to the zero-filled section (`.bss`), which
+/// takes no room in the binary, where one `static` holding both would put all of it in the
+/// initialised data. And the site has no interior mutability: the crate that defines it knows
+/// its fields, so a call compiled there finds the state's address as a constant; a call
+/// inlined into another crate loads it from the site, where it would otherwise load it from
+/// the global offset table.
 #[doc(hidden)]
 #[derive(Debug)]
 pub struct CallSite {

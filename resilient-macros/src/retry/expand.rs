@@ -19,7 +19,7 @@ use super::validate::{Passing, Plan, Source};
 //         let mut __resilient_arg1 = Some(__resilient_arg1);
 //         async move {
 //             static __RESILIENT_STATE: SiteState = SiteState::new();
-//             const __RESILIENT_SITE: CallSite = CallSite::named("graph", "path::fetch", &__RESILIENT_STATE);
+//             static __RESILIENT_SITE: CallSite = CallSite::named("graph", "path::fetch", &__RESILIENT_STATE);
 //             inventory::submit! { CallSiteRecord { .. } }
 //             let mut __resilient_call = Call::<TokioClock>::begin(&__RESILIENT_SITE);
 //             loop {
@@ -221,12 +221,12 @@ fn site_items(plan: &Plan, function: &ItemFn) -> TokenStream {
             )
         }
     };
-    // The site is a `const` too, for the same reason; what changes as calls run is a `static`
-    // of its own (see `CallSite`).
+    // The site is a `static` without interior mutability, one copy in read-only data; what
+    // changes as calls run is a `static` of its own, all zeros (see `CallSite`).
     let site = quote! {
         #policy_item
         static __RESILIENT_STATE: #private::SiteState = #private::SiteState::new();
-        const __RESILIENT_SITE: #private::CallSite =
+        static __RESILIENT_SITE: #private::CallSite =
             #private::CallSite::#constructor(#policy_argument, #operation, &__RESILIENT_STATE);
     };
     quote_spanned! {Span::call_site()=>
