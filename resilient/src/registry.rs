@@ -422,10 +422,7 @@ impl CallSite {
 
     /// The policy name events report: the name, or `inline`.
     pub(crate) fn policy_name(&self) -> &'static str {
-        match self.source {
-            Source::Named(name) => name,
-            Source::Inline(_) => "inline",
-        }
+        self.named_policy().unwrap_or("inline")
     }
 
     /// `module::path::function`.
