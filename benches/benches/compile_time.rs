@@ -97,24 +97,28 @@ impl Client {
 fn main() {
     let root = workspace().join("target/compile-time");
     let target = root.join("target");
-    let resilient = workspace().join("resilient");
+    let resilient = format!("resilient = {{ path = {:?} }}", workspace().join("resilient").display().to_string());
+    // A function that makes one call to the client, under `attribute`: with `#[retry]`, or none.
+    let calling_once = |attribute: &'static str| {
+        move |n: usize| {
+            format!(
+                "\n{attribute}pub async fn call_{n}(client: &Client, id: &str) -> Result<u64, Unavailable> {{\n    client.get(id).await\n}}\n"
+            )
+        }
+    };
     let with_macro = root.join("with-retry");
     write_crate(
         &with_macro,
         "compile_time_retry",
-        &format!("resilient = {{ path = {:?} }}", resilient.display().to_string()),
+        &resilient,
         &format!("use resilient::retry;\n{ERROR}"),
-        |n| {
-            format!(
-                "\n#[retry(max_attempts = 3, initial_delay = \"100ms\")]\npub async fn call_{n}(client: &Client, id: &str) -> Result<u64, Unavailable> {{\n    client.get(id).await\n}}\n"
-            )
-        },
+        calling_once("#[retry(max_attempts = 3, initial_delay = \"100ms\")]\n"),
     );
     let with_backon = root.join("with-backon");
     write_crate(
         &with_backon,
         "compile_time_backon",
-        &format!("resilient = {{ path = {:?} }}\nbackon = \"1\"", resilient.display().to_string()),
+        &format!("{resilient}\nbackon = \"1\""),
         &format!("use backon::{{ExponentialBuilder, Retryable}};\n{ERROR}"),
         |n| {
             format!(
@@ -123,17 +127,7 @@ fn main() {
         },
     );
     let without_retries = root.join("without-retries");
-    write_crate(
-        &without_retries,
-        "compile_time_plain",
-        &format!("resilient = {{ path = {:?} }}", resilient.display().to_string()),
-        ERROR,
-        |n| {
-            format!(
-                "\npub async fn call_{n}(client: &Client, id: &str) -> Result<u64, Unavailable> {{\n    client.get(id).await\n}}\n"
-            )
-        },
-    );
+    write_crate(&without_retries, "compile_time_plain", &resilient, ERROR, calling_once(""));
     let retry = rebuild_time(&with_macro, &target);
     let backon = rebuild_time(&with_backon, &target);
     println!("| crate ({FUNCTIONS} retrying functions) | rebuild time (dev) |");
