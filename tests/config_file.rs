@@ -6,7 +6,7 @@ use std::time::Duration;
 use resilient::{Backoff, Jitter, Nested, Registry};
 
 mod common;
-use common::DESIGN_EXAMPLE;
+use common::{DESIGN_EXAMPLE, design_example_fixed};
 
 fn load(text: &str) -> Registry {
     Registry::from_toml_str(text).unwrap_or_else(|error| panic!("{error}"))
@@ -127,7 +127,7 @@ fn the_designs_example_file_breaks_its_own_window_rule_and_reads_once_fixed() {
         error(DESIGN_EXAMPLE),
         "<string>:17:19: policies.graph.circuit_breaker.sampling_window: the sampling window (30s) is shorter than twice the attempt timeout (30s), so a slow outage is never seen whole; make `sampling_window` at least 1m"
     );
-    let registry = load(&DESIGN_EXAMPLE.replace(r#"sampling_window = "30s""#, r#"sampling_window = "1m""#));
+    let registry = load(&design_example_fixed());
     let graph = registry.policy("graph").unwrap();
     assert_eq!(graph.max_attempts(), Some(6));
     assert_eq!(graph.max_elapsed(), Some(Duration::from_secs(120)));

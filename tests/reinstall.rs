@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
 use resilient::{Registry, retry};
 
 mod common;
-use common::{DESIGN_EXAMPLE, Unavailable};
+use common::{Unavailable, design_example_fixed};
 
 /// Counts the bytes this thread holds: allocated and not yet freed.
 struct CountingAllocator;
@@ -36,7 +36,7 @@ static ALLOCATOR: CountingAllocator = CountingAllocator;
 /// DESIGN.md's example (its breaker window made long enough for its attempt timeout), and two
 /// more policies.
 fn config() -> String {
-    let design = DESIGN_EXAMPLE.replace(r#"sampling_window = "30s""#, r#"sampling_window = "1m""#);
+    let design = design_example_fixed();
     format!(
         "{design}\n[policies.search]\nmax_attempts = 4\ninitial_delay = \"1ms\"\n\n[policies.storage]\nmax_attempts = 5\n"
     )

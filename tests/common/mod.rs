@@ -94,3 +94,9 @@ break_duration = "15s"
 ratio = 0.1
 min_per_second = 10
 "#;
+
+/// [`DESIGN_EXAMPLE`] with the fix its loading error names: a breaker window twice its attempt
+/// timeout.
+pub fn design_example_fixed() -> String {
+    DESIGN_EXAMPLE.replace(r#"sampling_window = "30s""#, r#"sampling_window = "1m""#)
+}
