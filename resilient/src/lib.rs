@@ -102,7 +102,9 @@
 //! - A [`Classification::Permanent`] error returns at once. A transient one waits the backoff
 //!   delay; a throttled one waits `max(retry_after, backoff)`, capped by `max_delay`.
 //!   [`parse_retry_after`] reads an HTTP `Retry-After` header into that `retry_after`.
-//! - `max_elapsed` bounds the whole call: no wait is started that would end at or past it.
+//! - `max_elapsed` bounds the whole call: no wait is started that would end past it. (A wait
+//!   that ends exactly at it starts, unless the policy has an `attempt_timeout`: the attempt
+//!   after it would then have no time left.)
 //!   With `max_elapsed` or `attempt_timeout`, the call reads the clock once before its first
 //!   attempt, and that one reading is the call's start and the start of the first attempt's
 //!   timeout. Without either, a first attempt that finishes at once reads no clock: an async

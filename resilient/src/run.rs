@@ -618,8 +618,12 @@ impl<C: Clock> Progress<C> {
             None => backoff,
         };
         if let Some(deadline) = policy.max_elapsed() {
-            // A wait that ends at the deadline leaves no time for the attempt after it.
-            if now.get().saturating_duration_since(start).saturating_add(delay) >= deadline {
+            // No wait starts that would end past the deadline (DESIGN.md, and backon's
+            // `total_delay`): a wait that ends exactly at it may start, as a test under the
+            // paused clock that counts attempts expects. With an attempt timeout, though, the
+            // attempt after that wait would be cut to the time left, nothing: none starts.
+            let wait_ends = now.get().saturating_duration_since(start).saturating_add(delay);
+            if wait_ends > deadline || (wait_ends == deadline && policy.attempt_timeout().is_some()) {
                 return give_up(GiveUp::Deadline, &mut now);
             }
         }
@@ -1109,10 +1113,33 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn a_wait_that_ends_at_the_deadline_starts() {
+        // "Past" the deadline, not at it: the attempt at 1000 ms is the call's last.
+        let policy = fixed(500, 10).max_elapsed(ms(1000));
+        let start = Instant::now();
+        let (times, result) = attempt_times(site(policy), Error::Transient).await;
+        assert_eq!(times, [0, 500, 1000]);
+        assert_eq!(result, Err(Error::Transient));
+        assert_eq!(start.elapsed(), ms(1000));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn with_an_attempt_timeout_no_wait_ends_at_the_deadline() {
+        // The attempt after it would have no time left to run: the call returns its last
+        // error at once rather than a timeout of zero a wait later.
+        let policy = fixed(500, 10).attempt_timeout(ms(200)).max_elapsed(ms(1000));
+        let start = Instant::now();
+        let (times, result) = attempt_times(site(policy), Error::Transient).await;
+        assert_eq!(times, [0, 500]);
+        assert_eq!(result, Err(Error::Transient));
+        assert_eq!(start.elapsed(), ms(500));
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn unbounded_attempts_stop_at_the_deadline() {
         let policy = fixed(100, 1).unlimited_attempts().max_elapsed(ms(1000));
         let (times, _) = attempt_times(site(policy), Error::Transient).await;
-        assert_eq!(times, (0..10).map(|n| n * 100).collect::<Vec<u128>>());
+        assert_eq!(times, (0..=10).map(|n| n * 100).collect::<Vec<u128>>());
     }
 
     #[tokio::test(start_paused = true)]

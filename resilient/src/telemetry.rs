@@ -10,7 +10,7 @@ use crate::registry::CallSite;
 pub(crate) enum GiveUp {
     /// Every attempt of `max_attempts` failed.
     AttemptsExhausted,
-    /// The next wait would end at or past `max_elapsed`.
+    /// The next wait would end past `max_elapsed` (or at it, with an attempt timeout).
     Deadline,
     /// A retry was followed by an error that retrying cannot fix.
     Permanent,
