@@ -362,8 +362,13 @@ impl Breaker {
         let floor = self.floor.load(Acquire);
         let failures = self.failures.sum(now, floor);
         let outcomes = failures + self.passes.sum(now, floor);
+        // The ratio as a quotient, not `failures >= failure_ratio * outcomes`: a quotient is
+        // rounded once, to the double nearest the true ratio, which is then the very double
+        // the configured ratio parses to when the two are equal; the product rounds up past
+        // the count at some (7 of 100 failures against 0.07 read 7 < 7.000000000000001).
+        // `outcomes` is at least `minimum_throughput`, at least 1, before the division.
         let tripped = outcomes >= u64::from(self.settings.minimum_throughput)
-            && failures as f64 >= self.settings.failure_ratio * outcomes as f64;
+            && failures as f64 / outcomes as f64 >= self.settings.failure_ratio;
         if tripped && self.state.compare_exchange(CLOSED, OPEN, AcqRel, Acquire).is_ok() {
             self.opened_at.store(now, std::sync::atomic::Ordering::Release);
             self.opened.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -439,6 +444,27 @@ mod tests {
             below_ratio.on_failure(t * MS, false, "p");
         }
         assert!(below_ratio.is_closed(), "10 outcomes but a ratio of 0.4");
+    }
+
+    #[test]
+    fn a_failure_ratio_met_exactly_opens_whatever_its_rounding() {
+        // 0.07 × 100, 0.14 × 50 and 0.28 × 25 round up in floating point, past 7.
+        for (ratio, outcomes) in [(0.07, 100), (0.14, 50), (0.28, 25), (0.5, 20), (1.0, 3)] {
+            let b = breaker(ratio, outcomes);
+            let failures = (ratio * f64::from(outcomes)).round() as u64;
+            let mut t = 0;
+            for _ in failures..u64::from(outcomes) {
+                b.on_pass(|| t * MS, false);
+                t += 1;
+            }
+            for _ in 1..failures {
+                b.on_failure(t * MS, false, "p");
+                t += 1;
+            }
+            assert!(b.is_closed(), "{ratio}: an outcome short of the throughput");
+            b.on_failure(t * MS, false, "p");
+            assert_eq!(b.state(), crate::BreakerState::Open, "{failures} failures of {outcomes} reach {ratio}");
+        }
     }
 
     #[test]
