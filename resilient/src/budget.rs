@@ -11,7 +11,8 @@
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct RetryBudgetSettings {
-    /// Tokens each first attempt deposits, in [0, 1]: the retry load allowed on top.
+    /// Tokens each first attempt deposits, in [0, 1]: the retry load allowed on top. Deposits
+    /// add up exactly (to a billionth of a token): ten first attempts at `0.1` buy one retry.
     pub ratio: f64,
     /// Retries per second always allowed, however empty the bucket.
     pub min_per_second: u32,
@@ -35,10 +36,22 @@ impl RetryBudgetSettings {
     }
 }
 
-/// The most tokens the bucket holds, so that a long healthy period cannot bank an unbounded
-/// burst of retries for the next outage.
-fn capacity(settings: &RetryBudgetSettings) -> f64 {
-    (100.0 * settings.ratio).max(10.0)
+/// One token (one retry) in the bucket's units. The bucket counts in billionths of a token,
+/// as integers, so that deposits add up exactly: ten deposits of 0.1 make one token, where
+/// ten additions of `0.1_f64` make 0.999…, and the tenth first attempt would buy no retry.
+const TOKEN: u64 = 1_000_000_000;
+
+/// The part of a token one first attempt deposits, in the bucket's units. `ratio` is in
+/// [0, 1] (validated), so this is at most [`TOKEN`].
+fn deposit(settings: &RetryBudgetSettings) -> u64 {
+    (settings.ratio * TOKEN as f64).round() as u64
+}
+
+/// The most the bucket holds, in its units, so that a long healthy period cannot bank an
+/// unbounded burst of retries for the next outage: 100 first attempts' deposits, and at
+/// least 10 tokens.
+fn capacity(settings: &RetryBudgetSettings) -> u64 {
+    (100 * deposit(settings)).max(10 * TOKEN)
 }
 
 /// The token bucket of one policy's retry budget.
@@ -55,7 +68,8 @@ pub(crate) struct Budget {
 
 #[derive(Debug, Default)]
 struct BudgetState {
-    balance: f64,
+    /// In billionths of a token ([`TOKEN`]).
+    balance: u64,
     harvested: u64,
     /// The second (in ns / 1e9 on the caller's clock) the reserve was last used in, and how
     /// many retries it has allowed in it.
@@ -78,9 +92,10 @@ impl Budget {
         let deposits = self.deposits.sum();
         let fresh = deposits.saturating_sub(state.harvested);
         state.harvested = deposits;
-        state.balance = (state.balance + fresh as f64 * self.settings.ratio).min(capacity(&self.settings));
-        if state.balance >= 1.0 {
-            state.balance -= 1.0;
+        let deposited = fresh.saturating_mul(deposit(&self.settings));
+        state.balance = state.balance.saturating_add(deposited).min(capacity(&self.settings));
+        if state.balance >= TOKEN {
+            state.balance -= TOKEN;
             return true;
         }
         let second = now / 1_000_000_000;
@@ -111,6 +126,22 @@ mod tests {
         (0..100).for_each(|_| b.deposits.increment());
         let granted = (0..20).filter(|_| b.try_withdraw(0)).count();
         assert_eq!(granted, 10, "100 first attempts at a ratio of 0.1 buy 10 retries");
+    }
+
+    #[test]
+    fn deposits_harvested_one_at_a_time_add_up_exactly() {
+        // A retry asked for after every first attempt harvests one deposit each time: ten
+        // deposits of 0.1 must make a whole token (in floating point they make 0.999…).
+        for (ratio, first_attempts, retries) in [(0.1, 50, 5), (0.2, 25, 5), (0.3, 20, 6), (0.05, 100, 5), (1.0, 5, 5)]
+        {
+            let b = budget(ratio, 0);
+            let mut granted = 0;
+            for _ in 0..first_attempts {
+                b.deposits.increment();
+                granted += u32::from(b.try_withdraw(0));
+            }
+            assert_eq!(granted, retries, "{first_attempts} first attempts at a ratio of {ratio}");
+        }
     }
 
     #[test]
