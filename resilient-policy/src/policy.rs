@@ -330,10 +330,13 @@ impl Policy {
             Backoff::Fixed | Backoff::Decorrelated => self.initial_delay,
             Backoff::Incremental => self.initial_delay.saturating_add(self.increment().saturating_mul(steps)),
             Backoff::Exponential => {
-                // In float nanoseconds: exact for integer multipliers, saturating at the cap.
+                // In float nanoseconds, saturating at the cap. Exact for integer multipliers;
+                // for others (2.3 is 2.29999…) the product lands a hair off the decimal
+                // result, so it is rounded to the nearest nanosecond, not truncated: 100 ms ×
+                // 2.3 is 230 ms, not 229.999999 ms (and `delay_ms` 230, not 229).
                 let nanos = self.initial_delay.as_nanos() as f64 * power(self.multiplier, steps);
                 let cap = self.max_delay.as_nanos() as f64;
-                Duration::from_nanos(nanos.min(cap) as u64)
+                Duration::from_nanos(nanos.min(cap).round() as u64)
             }
         };
         uncapped.min(self.max_delay)
@@ -363,6 +366,20 @@ mod tests {
     fn powers_past_the_largest_float_are_infinite_not_a_panic() {
         assert_eq!(power(2.0, 1024), f64::INFINITY);
         assert_eq!(power(1.0, u32::MAX), 1.0);
+    }
+
+    #[test]
+    fn exponential_delays_with_a_decimal_multiplier_are_the_decimal_products() {
+        let ms = Duration::from_millis;
+        for (multiplier, delays) in [
+            (2.3, [ms(100), ms(230), ms(529), ms(1216) + Duration::from_micros(700)]),
+            (1.4, [ms(100), ms(140), ms(196), ms(274) + Duration::from_micros(400)]),
+            (1.7, [ms(100), ms(170), ms(289), ms(491) + Duration::from_micros(300)]),
+        ] {
+            let policy = Policy::builder().multiplier(multiplier).build().unwrap();
+            let computed: Vec<Duration> = (1..=4).map(|n| policy.base_delay(n)).collect();
+            assert_eq!(computed, delays, "multiplier {multiplier}");
+        }
     }
 
     #[test]
