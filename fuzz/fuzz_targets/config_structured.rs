@@ -30,7 +30,7 @@ const WORDS: [&str; 12] = [
     "unbounded",
     "",
 ];
-const UNITS: [&str; 8] = ["ns", "us", "ms", "s", "m", "h", "d", ""];
+const UNITS: [&str; 12] = ["ns", "us", "ms", "s", "m", "h", "d", "", "sec", "mins", "hours", "w"];
 
 #[derive(Debug, Arbitrary)]
 struct File {

@@ -6,21 +6,48 @@
 
 use std::time::Duration;
 
-/// Units, longest first so that `ms` wins over `m`.
+/// Units, under humantime's names for them. A name matches only as a whole word (see
+/// `parse_duration`), so `m` does not take the `m` of `ms` or `min`, whatever the order.
 const UNITS: &[(&str, u128)] = &[
     ("ns", 1),
+    ("nsec", 1),
+    ("nanos", 1),
     ("us", 1_000),
     ("µs", 1_000),
+    ("usec", 1_000),
     ("ms", 1_000_000),
-    ("min", 60_000_000_000),
+    ("msec", 1_000_000),
+    ("millis", 1_000_000),
     ("s", 1_000_000_000),
+    ("sec", 1_000_000_000),
+    ("secs", 1_000_000_000),
+    ("second", 1_000_000_000),
+    ("seconds", 1_000_000_000),
     ("m", 60_000_000_000),
+    ("min", 60_000_000_000),
+    ("mins", 60_000_000_000),
+    ("minute", 60_000_000_000),
+    ("minutes", 60_000_000_000),
     ("h", 3_600_000_000_000),
+    ("hr", 3_600_000_000_000),
+    ("hrs", 3_600_000_000_000),
+    ("hour", 3_600_000_000_000),
+    ("hours", 3_600_000_000_000),
     ("d", 86_400_000_000_000),
+    ("day", 86_400_000_000_000),
+    ("days", 86_400_000_000_000),
+    ("w", 604_800_000_000_000),
+    ("week", 604_800_000_000_000),
+    ("weeks", 604_800_000_000_000),
 ];
 
 /// Parses a duration written as one or more `<number><unit>` parts, optionally separated by
-/// spaces: `"250ms"`, `"1m 30s"`, `"1.5s"`. Units: `ns`, `us`/`µs`, `ms`, `s`, `m`/`min`, `h`, `d`.
+/// spaces: `"250ms"`, `"1m 30s"`, `"1.5s"`. Units: `ns`, `us`/`µs`, `ms`, `s`, `m`, `h`, `d`,
+/// `w`, and humantime's longer names for them (`nsec`, `usec`, `msec`/`millis`,
+/// `sec`/`secs`/`second(s)`, `min`/`mins`/`minute(s)`, `hr`/`hrs`/`hour(s)`, `day(s)`,
+/// `week(s)`). Unlike humantime, a number and its unit are written together (`"10 sec"` is
+/// refused, DESIGN.md's example), and a number may have a fraction (`"1.5s"`). Months and
+/// years are not units: no retry waits that long.
 ///
 /// The error is the message shown to users, e.g.
 /// `invalid duration "10 sec": expected a number and a unit, e.g. "10s"`.
@@ -131,6 +158,30 @@ mod tests {
             ("7min", Duration::from_secs(420)),
             ("7h", Duration::from_secs(7 * 3600)),
             ("7d", Duration::from_secs(7 * 86_400)),
+            ("2w", Duration::from_secs(14 * 86_400)),
+            // humantime's longer names.
+            ("7nsec", Duration::from_nanos(7)),
+            ("7nanos", Duration::from_nanos(7)),
+            ("7usec", Duration::from_micros(7)),
+            ("7msec", Duration::from_millis(7)),
+            ("7millis", Duration::from_millis(7)),
+            ("7sec", Duration::from_secs(7)),
+            ("7secs", Duration::from_secs(7)),
+            ("1second", Duration::from_secs(1)),
+            ("7seconds", Duration::from_secs(7)),
+            ("7mins", Duration::from_secs(420)),
+            ("1minute", Duration::from_secs(60)),
+            ("7minutes", Duration::from_secs(420)),
+            ("7hr", Duration::from_secs(7 * 3600)),
+            ("7hrs", Duration::from_secs(7 * 3600)),
+            ("1hour", Duration::from_secs(3600)),
+            ("7hours", Duration::from_secs(7 * 3600)),
+            ("1day", Duration::from_secs(86_400)),
+            ("7days", Duration::from_secs(7 * 86_400)),
+            ("1week", Duration::from_secs(7 * 86_400)),
+            ("2weeks", Duration::from_secs(14 * 86_400)),
+            ("2h 37min", Duration::from_secs(9420)),
+            ("1hour30mins", Duration::from_secs(5400)),
             ("1m 30s", Duration::from_secs(90)),
             ("1h30m", Duration::from_secs(5400)),
             ("1.5s", Duration::from_millis(1500)),
@@ -143,7 +194,9 @@ mod tests {
 
     #[test]
     fn refuses_what_is_not_a_duration_and_names_the_fix() {
-        for text in ["10 sec", "10", "s", "", "ten seconds", "1.2.3s", "-5s", "10seconds", "5 s"] {
+        for text in
+            ["10 sec", "10", "s", "", "ten seconds", "1.2.3s", "-5s", "10secondss", "5 s", "1month", "1y", "7mss"]
+        {
             let error = parse_duration(text).unwrap_err();
             assert_eq!(error, format!("invalid duration {text:?}: expected a number and a unit, e.g. \"10s\""));
         }
