@@ -116,8 +116,8 @@ pub enum Step<R> {
     Wait(Duration),
 }
 
-/// The circuit breaker refused a call's first attempt: the call ends without running its
-/// body, with the error [`into_result`](Self::into_result) makes.
+/// The circuit breaker refused an attempt: the call ends without running its body again,
+/// with the error [`into_result`](Self::into_result) makes.
 #[derive(Debug)]
 #[must_use = "a refused call returns the error its refusal makes"]
 pub struct Refusal {
@@ -404,10 +404,11 @@ impl<C: Clock, S: PolicySource> Call<C, S> {
         self.progress.attempts + 1 >= self.progress.max_attempts(self.source.entry())
     }
 
-    /// Starts the next attempt: counts it and asks the circuit breaker (before the first
-    /// attempt only: a call that is retrying checks the breaker before each wait instead).
-    /// A refusal needs an error type that can hold a [`Rejected`] (`holds_rejection`); without
-    /// one the breaker cannot refuse, and that is logged once.
+    /// Starts the next attempt: counts it and asks the circuit breaker, before every attempt.
+    /// (A call that is retrying also asks before each wait, so as not to wait for a breaker
+    /// that is open already; this asks again after the wait, in which the breaker may have
+    /// opened.) A refusal needs an error type that can hold a [`Rejected`]
+    /// (`holds_rejection`); without one the breaker cannot refuse, and that is logged once.
     #[inline(always)]
     pub fn start_attempt(&mut self, site: &'static CallSite, holds_rejection: bool) -> Result<(), Refusal> {
         site.state.counters.attempt();
@@ -415,7 +416,7 @@ impl<C: Clock, S: PolicySource> Call<C, S> {
         progress.attempts += 1;
         let Some(shared) = self.source.entry().shared else { return Ok(()) };
         let Some(breaker) = &shared.breaker else { return Ok(()) };
-        if progress.attempts > 1 || breaker.is_closed() {
+        if breaker.is_closed() {
             return Ok(());
         }
         match breaker.admit(|| shared.now::<C>()) {
@@ -424,7 +425,12 @@ impl<C: Clock, S: PolicySource> Call<C, S> {
                 progress.flags |= flag::PROBE;
                 Ok(())
             }
-            Admission::Rejected(retry_in) if holds_rejection || report_no_home(site) => Err(Refusal { retry_in }),
+            Admission::Rejected(retry_in) if holds_rejection || report_no_home(site) => {
+                if progress.attempts > 1 {
+                    progress.refused_retry(site, retry_in);
+                }
+                Err(Refusal { retry_in })
+            }
             Admission::Rejected(_) => Ok(()),
         }
     }
@@ -547,6 +553,21 @@ impl<C: Clock> Progress<C> {
         if let (true, Some(clocked)) = (self.attempts > 1, &self.clocked) {
             site.state.counters.retried_call_took(C::since(clocked.start));
         }
+    }
+
+    /// A retry the breaker refused, having opened while the call waited: the call gives up
+    /// retrying, as it would have before the wait had the breaker been open then, and returns
+    /// [`Rejected::CircuitOpen`] (its [`Refusal`] counts the rejection and the failed call).
+    #[cold]
+    #[inline(never)]
+    fn refused_retry(&self, site: &CallSite, retry_in: Duration) {
+        let counters = &site.state.counters;
+        counters.bump(|row| &row.give_ups);
+        // A retrying call's clock started at its first failure at the latest.
+        let elapsed = self.clocked.as_ref().map_or(Duration::ZERO, |clocked| C::since(clocked.start));
+        counters.retried_call_took(elapsed);
+        let rejection = Rejected::CircuitOpen { policy: site.policy_name(), retry_in };
+        telemetry::giving_up(site, self.attempts - 1, elapsed, GiveUp::CircuitOpen, &rejection);
     }
 
     /// The failure path, out of line and free of `T` and `E`: the delay before the next
