@@ -222,6 +222,32 @@ impl Breaker {
         }
     }
 
+    /// A breaker under new settings that goes on from `previous`, the one a reload replaces
+    /// (its policy's breaker or budget settings changed): an open breaker stays open until
+    /// its break ends, and the transitions counted so far carry on. A reload during an
+    /// outage, to tune the budget or lengthen the break, must not let the outage's traffic
+    /// through a fresh, closed breaker. A probe still running under `previous` reports
+    /// there, so here the probe is free again; the window starts empty, as outcomes counted
+    /// under the old settings are not weighed against the new ones.
+    pub(crate) fn succeeding(previous: &Breaker, settings: CircuitBreakerSettings) -> Breaker {
+        use std::sync::atomic::Ordering::{Acquire, Relaxed};
+        let breaker = Breaker::new(settings);
+        let state = match previous.state.load(Acquire) {
+            PROBING => HALF_OPEN,
+            state => state,
+        };
+        breaker.state.store(state, Relaxed);
+        breaker.opened_at.store(previous.opened_at.load(Acquire), Relaxed);
+        for (count, before) in [
+            (&breaker.opened, &previous.opened),
+            (&breaker.half_opened, &previous.half_opened),
+            (&breaker.closed, &previous.closed),
+        ] {
+            count.store(before.load(Relaxed), Relaxed);
+        }
+        breaker
+    }
+
     pub(crate) fn state(&self) -> crate::BreakerState {
         match self.state.load(std::sync::atomic::Ordering::Acquire) {
             CLOSED => crate::BreakerState::Closed,
@@ -465,6 +491,26 @@ mod tests {
             b.on_failure(t * MS, false, "p");
             assert_eq!(b.state(), crate::BreakerState::Open, "{failures} failures of {outcomes} reach {ratio}");
         }
+    }
+
+    #[test]
+    fn a_successor_stays_open_with_the_same_break_and_frees_a_running_probe() {
+        let b = breaker(0.5, 2);
+        b.on_failure(0, false, "p");
+        b.on_failure(MS, false, "p");
+        let longer = CircuitBreakerSettings { break_duration: Duration::from_secs(8), ..b.settings.clone() };
+        let next = Breaker::succeeding(&b, longer.clone());
+        assert_eq!(next.state(), crate::BreakerState::Open);
+        assert_eq!(next.opened.load(std::sync::atomic::Ordering::Relaxed), 1, "the transitions carry on");
+        // Opened at 1 ms: the new break of 8 s ends at 8001 ms.
+        assert_eq!(next.admit(|| 2 * MS), Admission::Rejected(Duration::from_nanos(7_999 * MS)));
+        assert_eq!(next.admit(|| 8_001 * MS), Admission::Probe);
+
+        // A probe held under the old breaker reports there: the successor's probe is free.
+        assert_eq!(b.admit(|| 5_001 * MS), Admission::Probe);
+        let after_probe = Breaker::succeeding(&b, longer);
+        assert_eq!(after_probe.state(), crate::BreakerState::HalfOpen);
+        assert_eq!(after_probe.admit(|| 5_002 * MS), Admission::Probe);
     }
 
     #[test]

@@ -86,6 +86,21 @@ impl Budget {
         }
     }
 
+    /// A budget under new settings that goes on from `previous`, the one a reload replaces:
+    /// the tokens saved so far (up to the new capacity) and the reserve used this second
+    /// carry on, so that a reload does not hand out a fresh reserve in the middle of an
+    /// outage. Deposits not yet harvested stay with `previous`.
+    pub(crate) fn succeeding(previous: &Budget, settings: RetryBudgetSettings) -> Budget {
+        let before = previous.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let state = BudgetState {
+            balance: before.balance.min(capacity(&settings)),
+            harvested: 0,
+            reserve_second: before.reserve_second,
+            reserve_used: before.reserve_used,
+        };
+        Budget { settings, deposits: crate::counters::Sharded::new(), state: std::sync::Mutex::new(state) }
+    }
+
     /// Takes a token for one retry at `now` (ns), or says the budget is spent.
     pub(crate) fn try_withdraw(&self, now: u64) -> bool {
         let mut state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -142,6 +157,21 @@ mod tests {
             }
             assert_eq!(granted, retries, "{first_attempts} first attempts at a ratio of {ratio}");
         }
+    }
+
+    #[test]
+    fn a_successor_keeps_the_saved_tokens_and_the_reserve_used() {
+        let b = budget(0.1, 2);
+        (0..50).for_each(|_| b.deposits.increment());
+        assert!(b.try_withdraw(0), "5 tokens saved, one spent");
+        let next = Budget::succeeding(&b, RetryBudgetSettings { ratio: 0.5, min_per_second: 2 });
+        assert_eq!((0..10).filter(|_| next.try_withdraw(0)).count(), 4 + 2, "4 tokens and the reserve");
+        assert!(!next.try_withdraw(0));
+
+        // The reserve used this second stays used.
+        let used = Budget::succeeding(&next, RetryBudgetSettings { ratio: 0.5, min_per_second: 2 });
+        assert!(!used.try_withdraw(0), "the same second");
+        assert!(used.try_withdraw(1_000_000_000), "the next second");
     }
 
     #[test]

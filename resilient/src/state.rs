@@ -1,6 +1,7 @@
 //! The state a policy name shares across its call sites: its circuit breaker and its retry
 //! budget. It outlives registry reloads, so an open breaker stays open when an unrelated key
-//! changes; a reload that changes the breaker's or the budget's own settings starts afresh.
+//! changes; a reload that changes the breaker's or the budget's own settings makes a new
+//! state that goes on from the old one (an open breaker stays open, saved tokens stay).
 
 use std::sync::{Mutex, OnceLock};
 
@@ -40,8 +41,10 @@ fn states() -> std::sync::MutexGuard<'static, Vec<&'static PolicyState>> {
     STATES.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// The shared state for `name` with these settings: the existing one if its settings are the
-/// same, else a new one. `None` when the policy has neither a breaker nor a budget.
+/// The shared state for `name` with these settings: the newest one of that name if its
+/// settings are the same, else a new one that goes on from it (an open breaker stays open,
+/// saved retry tokens stay saved; see `Breaker::succeeding`). `None` when the policy has
+/// neither a breaker nor a budget.
 pub(crate) fn for_policy(
     name: &str,
     breaker: Option<&CircuitBreakerSettings>,
@@ -51,19 +54,29 @@ pub(crate) fn for_policy(
         return None;
     }
     let mut states = states();
-    let same = |state: &&&PolicyState| {
-        state.name == name
-            && state.breaker.as_ref().map(|b| &b.settings) == breaker
-            && state.budget.as_ref().map(|b| &b.settings) == budget
+    // Only the newest: an older state of the name stopped seeing outcomes when it was
+    // replaced, and its breaker's window and state are stale.
+    let newest = states.iter().rev().find(|state| state.name == name).copied();
+    let same = |state: &PolicyState| {
+        state.breaker.as_ref().map(|b| &b.settings) == breaker && state.budget.as_ref().map(|b| &b.settings) == budget
     };
-    if let Some(existing) = states.iter().rev().find(same) {
-        return Some(existing);
+    if let Some(newest) = newest.filter(|state| same(state)) {
+        return Some(newest);
     }
+    let previous_breaker = newest.and_then(|state| state.breaker.as_ref());
+    let previous_budget = newest.and_then(|state| state.budget.as_ref());
     let state: &'static PolicyState = Box::leak(Box::new(PolicyState {
         name: Box::leak(name.to_owned().into_boxed_str()),
-        breaker: breaker.cloned().map(Breaker::new),
-        budget: budget.cloned().map(Budget::new),
-        origin: OnceLock::new(),
+        breaker: breaker.cloned().map(|settings| match previous_breaker {
+            Some(previous) => Breaker::succeeding(previous, settings),
+            None => Breaker::new(settings),
+        }),
+        budget: budget.cloned().map(|settings| match previous_budget {
+            Some(previous) => Budget::succeeding(previous, settings),
+            None => Budget::new(settings),
+        }),
+        // The same time zero, so that a carried-over break ends when it would have.
+        origin: newest.and_then(|state| state.origin.get().copied()).map_or_else(OnceLock::new, OnceLock::from),
     }));
     states.push(state);
     Some(state)

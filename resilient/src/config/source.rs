@@ -61,7 +61,10 @@ pub fn init() -> Result<Vec<ConfigWarning>, ConfigError> {
 /// and swaps it in atomically: calls that start afterwards use it, calls in flight finish under
 /// the policy they started with. On error the current registry stays and the error is returned.
 /// A source that has not changed leaves the installed registry as it is (see
-/// [`install`](crate::install)), so reloading on a timer costs no memory.
+/// [`install`](crate::install)), so reloading on a timer costs no memory. Circuit breakers
+/// and retry budgets go on across a reload, even one that changes their settings: an open
+/// breaker stays open (until the end of its break, as the new settings set it), and saved
+/// retry tokens stay saved.
 ///
 /// ```no_run
 /// resilient::init()?;
