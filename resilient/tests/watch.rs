@@ -49,8 +49,26 @@ fn until_attempts(expected: u32) -> bool {
     false
 }
 
+/// Everything the test's subscriber writes, from every thread (the watcher logs on its own).
+#[derive(Clone, Default)]
+struct Log(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Log {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 #[test]
 fn a_changed_file_is_reloaded_and_a_bad_one_is_not() {
+    let log = Log::default();
+    let writer = log.clone();
+    tracing_subscriber::fmt().with_writer(move || writer.clone()).with_ansi(false).init();
     let dir = std::env::temp_dir().join(format!("resilient-watch-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("resilient.toml");
@@ -71,6 +89,18 @@ fn a_changed_file_is_reloaded_and_a_bad_one_is_not() {
 
     replace(&path, &policy(3));
     assert!(until_attempts(3), "a fixed file is picked up again");
+
+    // A reload's warnings have no caller to return to here, and are logged.
+    replace(&path, &format!("{}jitter = \"none\"\n", policy(5)));
+    assert!(until_attempts(5), "a file with a warning is loaded");
+    let logged = || String::from_utf8_lossy(&log.0.lock().unwrap()).into_owned();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !logged().contains("without jitter") && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let warning = logged().lines().find(|line| line.contains("without jitter")).map(str::to_owned);
+    let warning = warning.expect("the warning was logged");
+    assert!(warning.contains("WARN") && warning.contains("policies.watched.jitter"), "{warning}");
     drop(watcher);
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -123,9 +123,10 @@ pub struct Watcher {
 }
 
 /// Starts a thread that checks the configuration file every `interval` and calls [`reload`]
-/// when its contents change and have stayed the same for one more interval. A file that fails
-/// to load keeps the last good registry and is reported as an `ERROR` event; the next change is
-/// tried again.
+/// when its contents change and have stayed the same for one more interval. A reload is
+/// reported as an `INFO` event, and its warnings as `WARN` events, as `reload` logs them. A
+/// file that fails to load keeps the last good registry and is reported as an `ERROR` event;
+/// the next change is tried again.
 ///
 /// Polling keeps this free of platform-specific file notification. It compares contents, not
 /// modification times, whose granularity can hide a quick edit; a configuration file is small
