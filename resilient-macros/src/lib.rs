@@ -121,6 +121,7 @@ pub fn retry(args: TokenStream, item: TokenStream) -> TokenStream {
 /// | `#[transient(with = path)]` | single-field variant | `path(&field) -> Classification` |
 /// | `#[permanent]` | variant / struct | never retried |
 /// | `#[transient(default = permanent)]`, `(default = transient)` | enum | unmarked variants |
+/// | `#[transient(crate = "path::to::resilient")]` | enum / struct | nothing: where `resilient` is, when renamed or re-exported |
 ///
 /// Without a `default`, every variant must be marked: an unmarked variant is a compile error
 /// naming it, so adding a variant forces a decision, as `match` does. Works beside
@@ -164,4 +165,22 @@ pub fn retry(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_derive(Transient, attributes(transient, permanent))]
 pub fn derive_transient(input: TokenStream) -> TokenStream {
     transient::expand(input.into()).into()
+}
+
+/// `tokens` with every span set to `span`, so that an error in them is reported there.
+fn respan(tokens: proc_macro2::TokenStream, span: proc_macro2::Span) -> proc_macro2::TokenStream {
+    tokens
+        .into_iter()
+        .map(|token| match token {
+            proc_macro2::TokenTree::Group(group) => {
+                let mut inner = proc_macro2::Group::new(group.delimiter(), respan(group.stream(), span));
+                inner.set_span(span);
+                proc_macro2::TokenTree::Group(inner)
+            }
+            mut other => {
+                other.set_span(span);
+                other
+            }
+        })
+        .collect()
 }

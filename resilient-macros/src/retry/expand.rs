@@ -7,6 +7,7 @@ use syn::spanned::Spanned;
 use syn::{FnArg, ItemFn};
 
 use super::validate::{Passing, Plan, Source};
+use crate::respan;
 
 // Input:
 //
@@ -170,24 +171,6 @@ fn async_signature(sig: &mut syn::Signature, ret: &syn::Type) {
     // As tokens: parsing them back into a `syn::Type` would only cost time.
     let future = syn::Type::Verbatim(quote!(impl ::core::future::Future<Output = #ret>));
     sig.output = syn::ReturnType::Type(Default::default(), Box::new(future));
-}
-
-/// `tokens` with every span set to `span`, so that an error in them is reported there.
-fn respan(tokens: TokenStream, span: Span) -> TokenStream {
-    tokens
-        .into_iter()
-        .map(|token| match token {
-            proc_macro2::TokenTree::Group(group) => {
-                let mut inner = proc_macro2::Group::new(group.delimiter(), respan(group.stream(), span));
-                inner.set_span(span);
-                proc_macro2::TokenTree::Group(inner)
-            }
-            mut other => {
-                other.set_span(span);
-                other
-            }
-        })
-        .collect()
 }
 
 /// The call site's items: its inline policy, its state, the site, and its link-time record.

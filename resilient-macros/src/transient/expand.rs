@@ -32,6 +32,7 @@ use super::parse::{Input, Mark};
 //         }
 //     }
 pub fn expand(input: &Input) -> TokenStream {
+    let krate = krate(input.krate.as_ref());
     let default_transient =
         input.container.iter().filter_map(|mark| mark.default.as_ref()).any(|default| default == "transient");
     let arms = input.variants.iter().map(|variant| {
@@ -43,15 +44,16 @@ pub fn expand(input: &Input) -> TokenStream {
         };
         let mark = if input.is_enum { variant.marks.first() } else { input.container.first() };
         let field = |member: &Member| quote!(#path { #member: ref __resilient_field, .. });
-        let only_field = || variant.fields.iter().next().and_then(|f| f.ident.clone()).map_or(Member::from(0), Member::Named);
+        let only_field =
+            || variant.fields.iter().next().and_then(|f| f.ident.clone()).map_or(Member::from(0), Member::Named);
         match mark {
-            None if default_transient => quote!(#path { .. } => ::resilient::Classification::Transient,),
-            None => quote!(#path { .. } => ::resilient::Classification::Permanent,),
-            Some(mark) if mark.permanent => quote!(#path { .. } => ::resilient::Classification::Permanent,),
+            None if default_transient => quote!(#path { .. } => #krate::Classification::Transient,),
+            None => quote!(#path { .. } => #krate::Classification::Permanent,),
+            Some(mark) if mark.permanent => quote!(#path { .. } => #krate::Classification::Permanent,),
             Some(Mark { delegate: Some(_), .. }) => {
                 let pattern = field(&only_field());
                 let ty = &variant.fields.iter().next().expect("validated: one field").ty;
-                let classify = quote_spanned!(ty.span()=> <#ty as ::resilient::Transient>::classify(__resilient_field));
+                let classify = quote_spanned!(ty.span()=> <#ty as #krate::Transient>::classify(__resilient_field));
                 quote!(#pattern => #classify,)
             }
             Some(Mark { with: Some(with), .. }) => {
@@ -60,21 +62,25 @@ pub fn expand(input: &Input) -> TokenStream {
             }
             Some(Mark { throttled: Some(_), retry_after: Some(member), .. }) => {
                 let pattern = field(member);
-                let hint = quote_spanned!(member.span()=> ::resilient::__private::retry_after(__resilient_field));
-                quote!(#pattern => ::resilient::Classification::Throttled { retry_after: #hint },)
+                // All of it spanned on the field, so that a field of the wrong type is
+                // reported there, and not at the derive.
+                let hint = crate::respan(quote!(#krate::__private::retry_after(__resilient_field)), member.span());
+                quote!(#pattern => #krate::Classification::Throttled { retry_after: #hint },)
             }
-            Some(Mark { throttled: Some(_), .. }) => quote!(#path { .. } => ::resilient::Classification::Throttled { retry_after: ::core::option::Option::None },),
-            Some(_) => quote!(#path { .. } => ::resilient::Classification::Transient,),
+            Some(Mark { throttled: Some(_), .. }) => {
+                quote!(#path { .. } => #krate::Classification::Throttled { retry_after: ::core::option::Option::None },)
+            }
+            Some(_) => quote!(#path { .. } => #krate::Classification::Transient,),
         }
     });
     let original = input.original;
     let name = &original.ident;
-    let generics = with_delegate_bounds(input);
+    let generics = with_delegate_bounds(input, &krate);
     let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
     quote! {
         #[automatically_derived]
-        impl #impl_generics ::resilient::Transient for #name #ty_generics #where_clause {
-            fn classify(&self) -> ::resilient::Classification {
+        impl #impl_generics #krate::Transient for #name #ty_generics #where_clause {
+            fn classify(&self) -> #krate::Classification {
                 // `*self`, not `self`: an empty enum has no arm, and only a place of the
                 // uninhabited type itself (not a reference to it) matches no arm.
                 match *self {
@@ -87,7 +93,7 @@ pub fn expand(input: &Input) -> TokenStream {
 
 /// The generics plus `Field: Transient` for each delegated field whose type involves a type
 /// parameter (`Inner(T)`), as `derive(Clone)` bounds `T: Clone`.
-fn with_delegate_bounds(input: &Input) -> syn::Generics {
+fn with_delegate_bounds(input: &Input, krate: &TokenStream) -> syn::Generics {
     let mut generics = input.original.generics.clone();
     let parameters: Vec<String> = generics.type_params().map(|param| param.ident.to_string()).collect();
     let mentions_parameter = |ty: &syn::Type| {
@@ -113,20 +119,27 @@ fn with_delegate_bounds(input: &Input) -> syn::Generics {
         }
         if let Some(field) = variant.fields.iter().next().filter(|field| mentions_parameter(&field.ty)) {
             let ty = &field.ty;
-            generics.make_where_clause().predicates.push(syn::parse_quote!(#ty: ::resilient::Transient));
+            generics.make_where_clause().predicates.push(syn::parse_quote!(#ty: #krate::Transient));
         }
     }
     generics
 }
 
+/// Where `resilient` is: `::resilient`, unless the type says otherwise.
+fn krate(path: Option<&syn::Path>) -> TokenStream {
+    path.map_or_else(|| quote!(::resilient), |path| quote!(#path))
+}
+
 /// The impl emitted beside a compile error, so uses of the type do not fail on their own.
-pub fn fallback(input: &DeriveInput) -> TokenStream {
+/// `path` is the type's `crate = "..."`, if it could be read.
+pub fn fallback(input: &DeriveInput, path: Option<&syn::Path>) -> TokenStream {
+    let krate = krate(path);
     let name = &input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     quote! {
         #[automatically_derived]
-        impl #impl_generics ::resilient::Transient for #name #ty_generics #where_clause {
-            fn classify(&self) -> ::resilient::Classification {
+        impl #impl_generics #krate::Transient for #name #ty_generics #where_clause {
+            fn classify(&self) -> #krate::Classification {
                 ::core::unreachable!("`#[derive(Transient)]` failed to compile")
             }
         }

@@ -13,11 +13,20 @@ pub fn expand(input: TokenStream) -> TokenStream {
         Ok(input) => input,
         Err(error) => return error.into_compile_error(),
     };
-    match parse::Input::parse(&input).and_then(|parsed| validate::validate(&parsed).map(|()| parsed)) {
-        Ok(parsed) => expand::expand(&parsed),
+    let parsed = match parse::Input::parse(&input) {
+        Ok(parsed) => parsed,
+        Err(error) => {
+            // Where `resilient` is could not be read: the fallback names `::resilient`.
+            let mut tokens = error.into_compile_error();
+            tokens.extend(expand::fallback(&input, None));
+            return tokens;
+        }
+    };
+    match validate::validate(&parsed) {
+        Ok(()) => expand::expand(&parsed),
         Err(error) => {
             let mut tokens = error.into_compile_error();
-            tokens.extend(expand::fallback(&input));
+            tokens.extend(expand::fallback(&input, parsed.krate.as_ref()));
             tokens
         }
     }

@@ -13,6 +13,8 @@ pub struct Input<'a> {
     /// The variants; a struct is one variant named after the type.
     pub variants: Vec<Variant<'a>>,
     pub is_enum: bool,
+    /// Where `resilient` is, when it is not `::resilient` (`#[transient(crate = "path")]`).
+    pub krate: Option<syn::Path>,
 }
 
 pub struct Variant<'a> {
@@ -31,13 +33,24 @@ pub struct Mark {
     pub delegate: Option<Span>,
     pub with: Option<syn::ExprPath>,
     pub default: Option<Ident>,
+    /// `crate = "path"`, with the span of its value.
+    pub krate: Option<(Span, syn::Path)>,
+    /// Whether the attribute says anything besides `crate`: `#[transient(crate = "...")]`
+    /// alone only says where `resilient` is, and classifies nothing.
+    pub classifies: bool,
 }
 
-const ARGUMENTS: [&str; 5] = ["throttled", "retry_after", "delegate", "with", "default"];
+const ARGUMENTS: [&str; 6] = ["throttled", "retry_after", "delegate", "with", "default", "crate"];
 
 impl<'a> Input<'a> {
     pub fn parse(original: &'a DeriveInput) -> syn::Result<Self> {
-        let container = marks(&original.attrs)?;
+        let mut container = marks(&original.attrs)?;
+        let mut paths = container.iter().filter_map(|mark| mark.krate.as_ref());
+        let krate = paths.next().map(|(_, path)| path.clone());
+        if let Some((span, _)) = paths.next() {
+            return Err(syn::Error::new(*span, "`crate` is set twice; keep one `#[transient(crate = \"...\")]`"));
+        }
+        container.retain(|mark| mark.classifies);
         let (variants, is_enum) = match &original.data {
             Data::Enum(data) => (
                 data.variants
@@ -58,7 +71,15 @@ impl<'a> Input<'a> {
                 ));
             }
         };
-        Ok(Input { original, container, variants, is_enum })
+        if let Some((span, _)) =
+            variants.iter().flat_map(|variant: &Variant| &variant.marks).find_map(|mark| mark.krate.as_ref())
+        {
+            return Err(syn::Error::new(
+                *span,
+                "`crate` says where `resilient` is for the whole type; put `#[transient(crate = \"...\")]` on the type itself",
+            ));
+        }
+        Ok(Input { original, container, variants, is_enum, krate })
     }
 }
 
@@ -76,6 +97,8 @@ fn mark(attr: &Attribute) -> syn::Result<Option<Mark>> {
         delegate: None,
         with: None,
         default: None,
+        krate: None,
+        classifies: true,
     };
     if path.is_ident("permanent") {
         if !matches!(attr.meta, syn::Meta::Path(_)) {
@@ -96,9 +119,11 @@ fn mark(attr: &Attribute) -> syn::Result<Option<Mark>> {
             "write `#[transient]` or `#[transient(...)]`, e.g. `#[transient(throttled)]`",
         ));
     }
+    let mut keys = 0;
     attr.parse_nested_meta(|meta| {
+        keys += 1;
         let Some(key) = meta.path.get_ident().map(Ident::to_string) else {
-            return Err(meta.error("expected one of `throttled`, `retry_after = field`, `delegate`, `with = path`, `default = permanent | transient`"));
+            return Err(meta.error("expected one of `throttled`, `retry_after = field`, `delegate`, `with = path`, `default = permanent | transient`, `crate = \"path\"`"));
         };
         let span = meta.path.span();
         let duplicate = || Err(syn::Error::new(span, format!("duplicate `{key}`; remove one")));
@@ -146,11 +171,23 @@ fn mark(attr: &Attribute) -> syn::Result<Option<Mark>> {
                     return duplicate();
                 }
             }
+            "crate" => {
+                const EXPECTS_A_PATH: &str = "`crate` expects a path as a string, e.g. `crate = \"my_resilient\"`";
+                let value = meta.value().map_err(|_| syn::Error::new(span, EXPECTS_A_PATH))?;
+                let text: syn::LitStr = value.parse().map_err(|error| syn::Error::new(error.span(), EXPECTS_A_PATH))?;
+                let path = text.parse::<syn::Path>().map_err(|_| {
+                    let message = format!("`{}` is not a path; write e.g. `crate = \"my_resilient\"`", text.value());
+                    syn::Error::new(text.span(), message)
+                })?;
+                if mark.krate.replace((text.span(), path)).is_some() {
+                    return duplicate();
+                }
+            }
             other => {
                 let message = match did_you_mean(other, ARGUMENTS) {
                     Some(suggestion) => format!("unknown argument `{other}`; did you mean `{suggestion}`?"),
                     None => format!(
-                        "unknown argument `{other}`; expected one of `throttled`, `retry_after = field`, `delegate`, `with = path`, `default = permanent | transient`"
+                        "unknown argument `{other}`; expected one of `throttled`, `retry_after = field`, `delegate`, `with = path`, `default = permanent | transient`, `crate = \"path\"`"
                     ),
                 };
                 return Err(syn::Error::new(span, message));
@@ -158,5 +195,6 @@ fn mark(attr: &Attribute) -> syn::Result<Option<Mark>> {
         }
         Ok(())
     })?;
+    mark.classifies = keys > usize::from(mark.krate.is_some());
     Ok(Some(mark))
 }

@@ -1,0 +1,10 @@
+#![allow(dead_code)]
+
+use resilient::Transient;
+
+#[derive(Debug, Transient)]
+#[transient(crate = "my resilient")]
+#[transient]
+struct Busy;
+
+fn main() {}
