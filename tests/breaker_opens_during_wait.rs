@@ -77,6 +77,10 @@ async fn a_retry_is_refused_by_a_breaker_that_opened_during_its_wait() {
 
     let stats = Registry::default().stats();
     let operation = stats.operation(concat!(module_path!(), "::call")).unwrap();
-    assert_eq!((operation.calls, operation.failures, operation.rejections), (2, 2, 1));
+    assert_eq!(
+        (operation.calls, operation.attempts, operation.failures, operation.rejections),
+        (2, 2, 2, 1),
+        "the refused retry is a rejection, not an attempt"
+    );
     assert_eq!(operation.give_ups, 2, "both calls gave up retrying because the breaker was open");
 }
