@@ -103,7 +103,8 @@ impl<T: Transient + ?Sized> Transient for Box<T> {
 /// | kind | classification |
 /// | --- | --- |
 /// | `ConnectionReset`, `ConnectionAborted`, `ConnectionRefused`, `NotConnected`, `BrokenPipe` | transient: the peer or the path to it is restarting |
-/// | `TimedOut`, `Interrupted`, `WouldBlock`, `UnexpectedEof` | transient: a later attempt may complete |
+/// | `HostUnreachable`, `NetworkUnreachable`, `NetworkDown` | transient: a route or a link is down for now |
+/// | `TimedOut`, `Interrupted`, `WouldBlock`, `UnexpectedEof`, `ResourceBusy` | transient: a later attempt may complete |
 /// | every other kind (`NotFound`, `PermissionDenied`, `InvalidInput`, `InvalidData`, …) | permanent |
 ///
 /// ```
@@ -116,8 +117,10 @@ impl Transient for io::Error {
     fn classify(&self) -> Classification {
         use io::ErrorKind::*;
         match self.kind() {
-            ConnectionReset | ConnectionAborted | ConnectionRefused | NotConnected | BrokenPipe | TimedOut
-            | Interrupted | WouldBlock | UnexpectedEof => Classification::Transient,
+            ConnectionReset | ConnectionAborted | ConnectionRefused | NotConnected | BrokenPipe | HostUnreachable
+            | NetworkUnreachable | NetworkDown | TimedOut | Interrupted | WouldBlock | UnexpectedEof | ResourceBusy => {
+                Classification::Transient
+            }
             _ => Classification::Permanent,
         }
     }
@@ -143,17 +146,30 @@ mod tests {
             ConnectionRefused,
             NotConnected,
             BrokenPipe,
+            HostUnreachable,
+            NetworkUnreachable,
+            NetworkDown,
             TimedOut,
             Interrupted,
             WouldBlock,
             UnexpectedEof,
+            ResourceBusy,
         ];
         for kind in transient {
             assert_eq!(io::Error::from(kind).classify(), Classification::Transient, "{kind:?}");
         }
-        for kind in
-            [NotFound, PermissionDenied, InvalidInput, InvalidData, AlreadyExists, Unsupported, OutOfMemory, Other]
-        {
+        for kind in [
+            NotFound,
+            PermissionDenied,
+            InvalidInput,
+            InvalidData,
+            AlreadyExists,
+            Unsupported,
+            OutOfMemory,
+            Other,
+            AddrInUse,
+            StorageFull,
+        ] {
             assert_eq!(io::Error::from(kind).classify(), Classification::Permanent, "{kind:?}");
         }
     }
