@@ -6,39 +6,17 @@
 
 use std::time::Duration;
 
-/// Units, under humantime's names for them. A name matches only as a whole word (see
+/// Units, each under humantime's names for it. A name matches only as a whole word (see
 /// `parse_duration`), so `m` does not take the `m` of `ms` or `min`, whatever the order.
-const UNITS: &[(&str, u128)] = &[
-    ("ns", 1),
-    ("nsec", 1),
-    ("nanos", 1),
-    ("us", 1_000),
-    ("µs", 1_000),
-    ("usec", 1_000),
-    ("ms", 1_000_000),
-    ("msec", 1_000_000),
-    ("millis", 1_000_000),
-    ("s", 1_000_000_000),
-    ("sec", 1_000_000_000),
-    ("secs", 1_000_000_000),
-    ("second", 1_000_000_000),
-    ("seconds", 1_000_000_000),
-    ("m", 60_000_000_000),
-    ("min", 60_000_000_000),
-    ("mins", 60_000_000_000),
-    ("minute", 60_000_000_000),
-    ("minutes", 60_000_000_000),
-    ("h", 3_600_000_000_000),
-    ("hr", 3_600_000_000_000),
-    ("hrs", 3_600_000_000_000),
-    ("hour", 3_600_000_000_000),
-    ("hours", 3_600_000_000_000),
-    ("d", 86_400_000_000_000),
-    ("day", 86_400_000_000_000),
-    ("days", 86_400_000_000_000),
-    ("w", 604_800_000_000_000),
-    ("week", 604_800_000_000_000),
-    ("weeks", 604_800_000_000_000),
+const UNITS: &[(&[&str], u128)] = &[
+    (&["ns", "nsec", "nanos"], 1),
+    (&["us", "µs", "usec"], 1_000),
+    (&["ms", "msec", "millis"], 1_000_000),
+    (&["s", "sec", "secs", "second", "seconds"], 1_000_000_000),
+    (&["m", "min", "mins", "minute", "minutes"], 60_000_000_000),
+    (&["h", "hr", "hrs", "hour", "hours"], 3_600_000_000_000),
+    (&["d", "day", "days"], 86_400_000_000_000),
+    (&["w", "week", "weeks"], 604_800_000_000_000),
 ];
 
 /// Parses a duration written as one or more `<number><unit>` parts, optionally separated by
@@ -71,7 +49,8 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         let (number, after) = rest.split_at(number_len);
         let (unit, nanos_per_unit) = UNITS
             .iter()
-            .find(|(unit, _)| after.starts_with(unit) && !starts_with_letter(&after[unit.len()..]))
+            .flat_map(|(names, nanos)| names.iter().map(move |name| (name, nanos)))
+            .find(|(unit, _)| after.starts_with(*unit) && !starts_with_letter(&after[unit.len()..]))
             .ok_or_else(invalid)?;
         total_nanos = total_nanos
             .checked_add(scale(number, *nanos_per_unit).ok_or_else(invalid)?)
