@@ -92,13 +92,14 @@ impl Budget {
     /// outage. Deposits not yet harvested stay with `previous`.
     pub(crate) fn succeeding(previous: &Budget, settings: RetryBudgetSettings) -> Budget {
         let before = previous.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let state = BudgetState {
-            balance: before.balance.min(capacity(&settings)),
+        let budget = Budget::new(settings);
+        *budget.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = BudgetState {
+            balance: before.balance.min(capacity(&budget.settings)),
             harvested: 0,
             reserve_second: before.reserve_second,
             reserve_used: before.reserve_used,
         };
-        Budget { settings, deposits: crate::counters::Sharded::new(), state: std::sync::Mutex::new(state) }
+        budget
     }
 
     /// Takes a token for one retry at `now` (ns), or says the budget is spent.
