@@ -250,11 +250,8 @@ impl PolicyEntry {
     /// Whether installing `named` would make an entry equal to this one: the same policy, the
     /// same breaker and budget settings.
     fn is_made_of(&self, named: &NamedPolicy) -> bool {
-        let breaker = self.shared.and_then(|shared| shared.breaker.as_ref()).map(|breaker| &breaker.settings);
-        let budget = self.shared.and_then(|shared| shared.budget.as_ref()).map(|budget| &budget.settings);
-        self.policy == named.policy
-            && breaker == named.circuit_breaker.as_ref()
-            && budget == named.retry_budget.as_ref()
+        let settings = self.shared.map_or((None, None), PolicyState::settings);
+        self.policy == named.policy && settings == (named.circuit_breaker.as_ref(), named.retry_budget.as_ref())
     }
 }
 

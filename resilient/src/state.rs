@@ -22,6 +22,11 @@ pub(crate) struct PolicyState {
 }
 
 impl PolicyState {
+    /// The settings of its breaker and of its budget, as a registry gives them.
+    pub(crate) fn settings(&self) -> (Option<&CircuitBreakerSettings>, Option<&RetryBudgetSettings>) {
+        (self.breaker.as_ref().map(|breaker| &breaker.settings), self.budget.as_ref().map(|budget| &budget.settings))
+    }
+
     /// Now, in nanoseconds since this state's origin, on the clock `C`.
     pub(crate) fn now<C: Clock>(&self) -> u64 {
         self.nanos_at(C::now())
@@ -57,10 +62,7 @@ pub(crate) fn for_policy(
     // Only the newest: an older state of the name stopped seeing outcomes when it was
     // replaced, and its breaker's window and state are stale.
     let newest = states.iter().rev().find(|state| state.name == name).copied();
-    let same = |state: &PolicyState| {
-        state.breaker.as_ref().map(|b| &b.settings) == breaker && state.budget.as_ref().map(|b| &b.settings) == budget
-    };
-    if let Some(newest) = newest.filter(|state| same(state)) {
+    if let Some(newest) = newest.filter(|state| state.settings() == (breaker, budget)) {
         return Some(newest);
     }
     let previous_breaker = newest.and_then(|state| state.breaker.as_ref());
