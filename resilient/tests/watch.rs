@@ -102,5 +102,15 @@ fn a_changed_file_is_reloaded_and_a_bad_one_is_not() {
     let warning = warning.expect("the warning was logged");
     assert!(warning.contains("WARN") && warning.contains("policies.watched.jitter"), "{warning}");
     drop(watcher);
+
+    // Dropping a watcher does not wait out its interval: an hour here.
+    let idle = resilient::watch(Duration::from_secs(3600));
+    let (dropped, done) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        drop(idle);
+        let _ = dropped.send(());
+    });
+    // A generous bound, so that a failure is reported rather than hung for an hour.
+    assert!(done.recv_timeout(Duration::from_secs(60)).is_ok(), "dropping the watcher waited for its interval");
     std::fs::remove_dir_all(&dir).unwrap();
 }

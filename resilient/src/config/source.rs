@@ -105,8 +105,10 @@ fn current_file() -> Option<PathBuf> {
     }
 }
 
-/// Watches the configuration file and reloads it when it changes. Dropping the handle stops it.
-/// Made by [`watch`].
+/// Watches the configuration file and reloads it when it changes. Made by [`watch`].
+///
+/// Dropping the handle stops the watching thread and waits for it: at once between polls, even
+/// in the middle of a long interval, or after the reload it may be running.
 ///
 /// ```no_run
 /// resilient::init()?;
@@ -118,7 +120,8 @@ fn current_file() -> Option<PathBuf> {
 #[cfg(feature = "watch")]
 #[derive(Debug)]
 pub struct Watcher {
-    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// Dropped to stop the thread: its wait between polls ends at once, not after an interval.
+    stop: Option<std::sync::mpsc::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -143,50 +146,50 @@ pub struct Watcher {
 /// ```
 #[cfg(feature = "watch")]
 pub fn watch(interval: std::time::Duration) -> Watcher {
-    use std::sync::atomic::{AtomicBool, Ordering};
-    let stop = std::sync::Arc::new(AtomicBool::new(false));
-    let stopped = std::sync::Arc::clone(&stop);
+    use std::sync::mpsc::RecvTimeoutError;
+    let (stop, stopped) = std::sync::mpsc::channel::<()>();
     let contents = |path: Option<PathBuf>| path.and_then(|path| std::fs::read(path).ok());
     // Read before the thread starts, so that a change made right after `watch` returns is seen.
     let mut last = contents(current_file());
     let mut pending = None;
-    let thread = std::thread::Builder::new()
-        .name("resilient-watch".to_owned())
-        .spawn(move || {
-            while !stopped.load(Ordering::Relaxed) {
-                std::thread::sleep(interval);
-                let Some(path) = current_file() else { continue };
-                let now = contents(Some(path.clone()));
-                if now == last {
-                    pending = None;
-                    continue;
-                }
-                // Reload only contents seen twice in a row: an editor writing the file in place
-                // may be caught half-way (an empty file would be valid, and wrong).
-                if pending.as_ref() != Some(&now) {
-                    pending = Some(now);
-                    continue;
-                }
-                last = now;
+    let thread = std::thread::Builder::new().name("resilient-watch".to_owned()).spawn(move || {
+        // Nothing is ever sent: the wait ends with the interval, or when the handle drops
+        // the sender.
+        while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(interval) {
+            let Some(path) = current_file() else { continue };
+            let now = contents(Some(path.clone()));
+            if now == last {
                 pending = None;
-                match reload() {
-                    Ok(_) => tracing::info!(target: "resilient", file = %path.display(), "configuration reloaded"),
-                    Err(error) => tracing::error!(
-                        target: "resilient",
-                        file = %path.display(),
-                        "configuration not reloaded, keeping the last good one:\n{error}"
-                    ),
-                }
+                continue;
             }
-        })
+            // Reload only contents seen twice in a row: an editor writing the file in place
+            // may be caught half-way (an empty file would be valid, and wrong).
+            if pending.as_ref() != Some(&now) {
+                pending = Some(now);
+                continue;
+            }
+            last = now;
+            pending = None;
+            match reload() {
+                Ok(_) => tracing::info!(target: "resilient", file = %path.display(), "configuration reloaded"),
+                Err(error) => tracing::error!(
+                    target: "resilient",
+                    file = %path.display(),
+                    "configuration not reloaded, keeping the last good one:\n{error}"
+                ),
+            }
+        }
+    });
+    let thread = thread
+        .inspect_err(|error| tracing::error!(target: "resilient", "configuration not watched: no thread: {error}"))
         .ok();
-    Watcher { stop, thread }
+    Watcher { stop: Some(stop), thread }
 }
 
 #[cfg(feature = "watch")]
 impl Drop for Watcher {
     fn drop(&mut self) {
-        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        drop(self.stop.take());
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
