@@ -35,6 +35,7 @@ fn call_sites_are_registered_without_being_called() {
     assert_eq!(site.line, 9, "the line of the `#[retry]` attribute");
     assert_eq!(site.holds_rejection, Some(true));
     assert!(!site.inline_has_timeout());
+    assert!(site.is_async);
 
     let inline = record("call_site_registry::inline_with_timeout");
     assert_eq!(inline.policy(), None);
@@ -42,5 +43,7 @@ fn call_sites_are_registered_without_being_called() {
     assert_eq!(inline.holds_rejection, Some(false));
 
     // Whether a generic `E` can hold a rejection depends on the caller: unknown here.
-    assert_eq!(record("call_site_registry::generic_error").holds_rejection, None);
+    let generic = record("call_site_registry::generic_error");
+    assert_eq!(generic.holds_rejection, None);
+    assert!(!generic.is_async, "a plain `fn`");
 }

@@ -18,7 +18,14 @@ fn graph(calls: &AtomicU32) -> Result<(), WithHome> {
 
 /// Never called: `init` must still see it.
 #[retry(policy = "mail")]
-fn send_mail() -> Result<(), WithoutHome> {
+async fn send_mail() -> Result<(), WithoutHome> {
+    Ok(())
+}
+
+/// A plain `fn`: an attempt timeout cannot cut it off, so it needs no home for one, and gets
+/// a warning that the timeout is not kept.
+#[retry(policy = "archive")]
+fn archive_mail() -> Result<(), WithoutHome> {
     Ok(())
 }
 
@@ -59,7 +66,7 @@ fn init_and_reload_verify_call_sites_and_keep_the_last_good_registry() {
     assert_eq!(attempts(), 3, "built-in defaults");
 
     // `mail` is missing: a warning naming the call site that was never called.
-    config.write(&format!("[policies.graph]\nmax_attempts = 2\n{FAST}\n"));
+    config.write(&format!("[policies.graph]\nmax_attempts = 2\n{FAST}\n[policies.archive]\n"));
     let warnings = resilient::init().unwrap();
     assert_eq!(warnings.len(), 1, "{warnings:#?}");
     let warning = warnings[0].to_string();
@@ -79,17 +86,31 @@ fn init_and_reload_verify_call_sites_and_keep_the_last_good_registry() {
     assert_eq!(attempts(), 2, "a failed reload keeps the last good registry");
 
     // An attempt timeout needs an error type that can hold `Rejected`: `send_mail`'s cannot.
-    config.write(&format!("[policies.graph]\nmax_attempts = 4\n{FAST}\n[policies.mail]\nattempt_timeout = \"5s\"\n"));
+    // `archive_mail`'s cannot either, but a plain `fn`'s attempts are never timed out.
+    const ARCHIVE: &str = "[policies.archive]\nattempt_timeout = \"5s\"\n";
+    config.write(&format!(
+        "[policies.graph]\nmax_attempts = 4\n{FAST}\n[policies.mail]\nattempt_timeout = \"5s\"\n{ARCHIVE}"
+    ));
     let no_home = resilient::reload().unwrap_err().to_string();
     assert!(
         no_home.contains("config_init::send_mail: policy `mail` has an attempt timeout, but the function's error type cannot hold a `resilient::Rejected`"),
         "{no_home}"
     );
-    // `graph`'s error type can: a breaker on it is fine.
+    assert!(!no_home.contains("archive_mail"), "{no_home}");
+    // `graph`'s error type can: a breaker on it is fine. `archive_mail` is told that its
+    // timeout is not kept.
     config.write(&format!(
-        "[policies.graph]\nmax_attempts = 4\n{FAST}\n[policies.graph.circuit_breaker]\n[policies.mail]\n"
+        "[policies.graph]\nmax_attempts = 4\n{FAST}\n[policies.graph.circuit_breaker]\n[policies.mail]\n{ARCHIVE}"
     ));
-    assert_eq!(resilient::reload().unwrap(), vec![]);
+    let warnings = resilient::reload().unwrap();
+    assert_eq!(warnings.len(), 1, "{warnings:#?}");
+    let warning = warnings[0].to_string();
+    assert!(
+        warning.contains(
+            "config_init::archive_mail: policy `archive` has an attempt timeout, which a plain `fn` cannot keep"
+        ),
+        "{warning}"
+    );
     assert_eq!(attempts(), 4);
 
     // A bad file: the error, with its position; the registry stays.

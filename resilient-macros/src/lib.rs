@@ -31,7 +31,9 @@ use proc_macro::TokenStream;
 /// every attempt but the last, which gets the original (a non-`Clone` owned argument is a
 /// compile error that suggests a reference; `self` by value is refused). `return` and `?` in
 /// the body end the attempt, as they ended the call before. The future is `Send` whenever the
-/// body's is. Plain `fn`s wait with `std::thread::sleep` and have no attempt timeout.
+/// body's is. Plain `fn`s wait with `std::thread::sleep` and have no attempt timeout (an
+/// inline `attempt_timeout` on one does not compile; `resilient::init()` warns of a named
+/// policy's).
 ///
 /// An `async fn` waits, and times its attempts, on tokio's timer, so it runs inside a tokio
 /// runtime with its time driver (`#[tokio::main]`, `#[tokio::test]`, or a runtime built with

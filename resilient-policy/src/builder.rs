@@ -118,13 +118,18 @@ impl PolicyBuilder {
         self
     }
 
-    /// The deadline of the whole call, waits included.
+    /// The deadline of the whole call, waits included, from the start of its first attempt.
+    /// No wait starts that would end past it: the call returns its last error instead. An
+    /// attempt running at the deadline is not cut off, unless `attempt_timeout` is set: each
+    /// attempt's limit is then shortened to the time left.
     pub fn max_elapsed(mut self, deadline: Duration) -> Self {
         self.policy.max_elapsed = Some(deadline);
         self
     }
 
-    /// The time limit of one attempt; no longer than `max_elapsed`.
+    /// The time limit of one attempt; no longer than `max_elapsed`. An attempt that runs out
+    /// is a transient failure carrying `Rejected::AttemptTimedOut`. Only an `async fn` keeps
+    /// it: a blocking call cannot be interrupted.
     pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
         self.policy.attempt_timeout = Some(timeout);
         self

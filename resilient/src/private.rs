@@ -158,6 +158,8 @@ pub struct CallSiteRecord {
     /// Whether the error type can hold a `Rejected`; `None` when the macro cannot tell
     /// (the error type depends on generic parameters).
     pub holds_rejection: Option<bool>,
+    /// Whether the function is an `async fn`: only its attempts can be cut off by a timeout.
+    pub is_async: bool,
 }
 
 impl CallSiteRecord {

@@ -181,6 +181,7 @@ fn site_items(plan: &Plan, function: &ItemFn) -> TokenStream {
     };
     let name = function.sig.ident.to_string();
     let operation = quote!(::core::concat!(::core::module_path!(), "::", #name));
+    let is_async = function.sig.asyncness.is_some();
     let holds_rejection = match &plan.static_error_type {
         Some(error) => quote!(::core::option::Option::Some({
             #[allow(unused_imports)]
@@ -220,6 +221,7 @@ fn site_items(plan: &Plan, function: &ItemFn) -> TokenStream {
                 file: ::core::file!(),
                 line: ::core::line!(),
                 holds_rejection: #holds_rejection,
+                is_async: #is_async,
             }
         }
     }

@@ -40,8 +40,8 @@ pub struct Plan {
 }
 
 pub fn validate(args: RetryArgs, function: &ItemFn) -> syn::Result<Plan> {
-    let (source, krate) = check_arguments(args)?;
     let sig = &function.sig;
+    let (source, krate) = check_arguments(args, sig.asyncness.is_some())?;
     if let Some(constness) = &sig.constness {
         return Err(syn::Error::new(
             constness.span(),
@@ -87,7 +87,7 @@ pub fn validate(args: RetryArgs, function: &ItemFn) -> syn::Result<Plan> {
     Ok(Plan { krate, source, passing, return_type, static_error_type })
 }
 
-fn check_arguments(args: RetryArgs) -> syn::Result<(Source, syn::Path)> {
+fn check_arguments(args: RetryArgs, asynchronous: bool) -> syn::Result<(Source, syn::Path)> {
     let mut policy_name: Option<String> = None;
     let mut krate: Option<syn::Path> = None;
     let mut inline: Vec<(Ident, Expr)> = Vec::new();
@@ -151,6 +151,12 @@ fn check_arguments(args: RetryArgs) -> syn::Result<(Source, syn::Path)> {
         (None, None) => Source::Named("default".to_owned()),
         (None, Some(_)) => Source::Inline(inline_policy(&inline)?),
     };
+    if let Some((key, _)) = inline.iter().find(|(key, _)| key == "attempt_timeout").filter(|_| !asynchronous) {
+        return Err(syn::Error::new(
+            key.span(),
+            "`attempt_timeout` needs an `async fn`: a plain `fn` cannot be interrupted, so its attempts would run to their end; make the function `async`, or remove `attempt_timeout` and limit the operation itself (a socket's read timeout, for one)",
+        ));
+    }
     Ok((source, krate))
 }
 

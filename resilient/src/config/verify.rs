@@ -25,12 +25,22 @@ pub(crate) fn call_sites<'a>(
             );
             if registry.is_strict() { errors.push(issue(message)) } else { warnings.push(issue(message)) }
         }
+        let timeout = match site.policy() {
+            None => site.inline_has_timeout(),
+            Some(name) => registry.resolve(name).attempt_timeout().is_some(),
+        };
         let needs = match site.policy() {
-            None => site.inline_has_timeout().then_some("an attempt timeout"),
             Some(name) if registry.circuit_breaker(name).is_some() => Some("a circuit breaker"),
-            Some(name) => registry.resolve(name).attempt_timeout().is_some().then_some("an attempt timeout"),
+            // A plain `fn`'s timeout is never applied, so it rejects nothing.
+            _ => (timeout && site.is_async).then_some("an attempt timeout"),
         };
         let policy = site.policy().map_or_else(|| "its inline policy".to_owned(), |name| format!("policy `{name}`"));
+        if timeout && !site.is_async {
+            // An inline one does not compile: only a named policy gets here.
+            warnings.push(issue(format!(
+                "{policy} has an attempt timeout, which a plain `fn` cannot keep: a blocking attempt cannot be interrupted, so each runs to its end; make the function `async`, or limit the operation itself (a socket's read timeout, for one)"
+            )));
+        }
         match (needs, site.holds_rejection) {
             (Some(feature), Some(false)) => errors.push(issue(format!(
                 "{policy} has {feature}, but the function's error type cannot hold a `resilient::Rejected`, so the runtime could not report a rejection; add a variant `Rejected(#[from] resilient::Rejected)` marked `#[transient(delegate)]`"
