@@ -67,3 +67,44 @@ async fn the_elapsed_time_of_a_retried_call_includes_its_first_attempt() {
     assert_eq!(op.retried_calls, 1);
     assert_eq!(op.retried_elapsed, Duration::from_secs(10 + 1 + 10));
 }
+
+/// Two implementations of one trait method in one module: the same operation name, the same
+/// policy, two call sites.
+trait Fetch {
+    async fn fetch(&self, fail_first: bool, calls: &AtomicU32) -> Result<(), Error>;
+}
+
+struct Primary;
+struct Replica;
+
+/// The body both implementations share.
+fn attempt(fail_first: bool, calls: &AtomicU32) -> Result<(), Error> {
+    if calls.fetch_add(1, SeqCst) == 0 && fail_first { Err(Error::Unavailable) } else { Ok(()) }
+}
+
+impl Fetch for Primary {
+    #[retry(max_attempts = 2, backoff = "fixed", initial_delay = "1ms")]
+    async fn fetch(&self, fail_first: bool, calls: &AtomicU32) -> Result<(), Error> {
+        attempt(fail_first, calls)
+    }
+}
+
+impl Fetch for Replica {
+    #[retry(max_attempts = 2, backoff = "fixed", initial_delay = "1ms")]
+    async fn fetch(&self, fail_first: bool, calls: &AtomicU32) -> Result<(), Error> {
+        attempt(fail_first, calls)
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn call_sites_with_the_same_policy_and_operation_are_counted_together() {
+    Primary.fetch(true, &AtomicU32::new(0)).await.unwrap();
+    for _ in 0..2 {
+        Replica.fetch(false, &AtomicU32::new(0)).await.unwrap();
+    }
+    let stats = Registry::default().stats();
+    let rows: Vec<_> = stats.operations.iter().filter(|op| op.operation == "stats::fetch").collect();
+    assert_eq!(rows.len(), 1, "one row per policy and operation, as events and metrics label them: {rows:#?}");
+    let op = rows[0];
+    assert_eq!((op.calls, op.attempts, op.retries, op.successes, op.retried_calls), (3, 4, 1, 3, 1));
+}

@@ -286,8 +286,8 @@ impl SiteCounters {
     }
 }
 
-/// The counters of one operation (a `#[retry]` function) under its policy, since the process
-/// started. [`Stats`] shows them read after a call.
+/// The counters of one operation (a `#[retry]` function, or those of one name in one module)
+/// under its policy, since the process started. [`Stats`] shows them read after a call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct OperationStats {
@@ -318,6 +318,39 @@ pub struct OperationStats {
     pub retried_calls: u64,
     /// The total elapsed time of those calls.
     pub retried_elapsed: Duration,
+}
+
+impl OperationStats {
+    /// Adds `other`'s counts to these: another call site of the same policy and operation.
+    pub(crate) fn absorb(&mut self, other: &OperationStats) {
+        // Destructured, so that a counter added later cannot be left out here.
+        let OperationStats {
+            policy: _,
+            operation: _,
+            calls,
+            attempts,
+            retries,
+            throttled_retries,
+            successes,
+            failures,
+            give_ups,
+            rejections,
+            budget_refusals,
+            retried_calls,
+            retried_elapsed,
+        } = other;
+        self.calls += calls;
+        self.attempts += attempts;
+        self.retries += retries;
+        self.throttled_retries += throttled_retries;
+        self.successes += successes;
+        self.failures += failures;
+        self.give_ups += give_ups;
+        self.rejections += rejections;
+        self.budget_refusals += budget_refusals;
+        self.retried_calls += retried_calls;
+        self.retried_elapsed = self.retried_elapsed.saturating_add(*retried_elapsed);
+    }
 }
 
 /// The state of a circuit breaker, in its [`BreakerStats`].
@@ -394,7 +427,9 @@ pub struct BreakerStats {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct Stats {
-    /// One entry per `#[retry]` function, sorted by policy then operation.
+    /// One entry per policy and operation, sorted by policy then operation. `#[retry]`
+    /// functions that share both (implementations of one trait method in one module) are
+    /// counted together, as their events and metrics are labelled alike.
     pub operations: Vec<OperationStats>,
     /// One entry per policy name with a circuit breaker in a registry installed so far (the
     /// newest breaker of each name), sorted by policy.

@@ -95,6 +95,15 @@ impl Registry {
             .map(|record| record.site.state.counters.snapshot(record.site.policy_name(), record.site.operation()))
             .collect();
         operations.sort_by(|a, b| (a.policy, a.operation).cmp(&(b.policy, b.operation)));
+        // Call sites that share a policy and an operation name (two implementations of a trait
+        // method in one module) are one row, as their events and metrics are labelled alike.
+        operations.dedup_by(|later, kept| {
+            let same = (later.policy, later.operation) == (kept.policy, kept.operation);
+            if same {
+                kept.absorb(later);
+            }
+            same
+        });
         crate::Stats { operations, breakers: crate::state::breakers() }
     }
 
