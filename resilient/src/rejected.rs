@@ -23,11 +23,11 @@ pub enum Rejected {
     /// The circuit breaker of the policy is open: the service is failing, so the operation
     /// was not called. Never retried within the same call: waiting out the breaker is the
     /// caller's decision.
-    #[error("circuit breaker of policy `{policy}` is open; next probe in {}", resilient_policy::format_duration(*retry_in))]
+    #[error("{}", circuit_open(policy, *retry_in))]
     CircuitOpen {
         /// The policy whose breaker is open.
         policy: &'static str,
-        /// Time until the breaker lets a probe through.
+        /// Time until the breaker lets a probe through; zero while another call is the probe.
         retry_in: Duration,
     },
     /// An attempt ran past the policy's `attempt_timeout` (or the time left before
@@ -37,6 +37,18 @@ pub enum Rejected {
         /// The limit that ran out.
         timeout: Duration,
     },
+}
+
+fn circuit_open(policy: &str, retry_in: Duration) -> String {
+    if retry_in.is_zero() {
+        // The break is over and another call is the probe: its outcome decides.
+        format!("circuit breaker of policy `{policy}` is half-open; another call is probing the service")
+    } else {
+        format!(
+            "circuit breaker of policy `{policy}` is open; next probe in {}",
+            resilient_policy::format_duration(retry_in)
+        )
+    }
 }
 
 impl Transient for Rejected {
@@ -57,5 +69,10 @@ mod tests {
         let open = Rejected::CircuitOpen { policy: "graph", retry_in: Duration::from_millis(1500) };
         assert_eq!(open.classify(), Classification::Permanent);
         assert_eq!(open.to_string(), "circuit breaker of policy `graph` is open; next probe in 1s 500ms");
+        let probing = Rejected::CircuitOpen { policy: "graph", retry_in: Duration::ZERO };
+        assert_eq!(
+            probing.to_string(),
+            "circuit breaker of policy `graph` is half-open; another call is probing the service"
+        );
     }
 }
