@@ -249,6 +249,11 @@ fn values_of_the_wrong_kind_say_what_was_expected() {
         error("[policies.p]\nmax_attempts = 0x7fffffffffffffff1\n"),
         "<string>:2:16: policies.p.max_attempts: expected an integer >= 1 or \"unbounded\", found an integer too large"
     );
+    // A whole float is shown as written: "found the number 3" would read as an integer.
+    assert_eq!(
+        error("[policies.p]\nmax_attempts = 3.0\n"),
+        "<string>:2:16: policies.p.max_attempts: expected an integer >= 1 or \"unbounded\", found the number 3.0"
+    );
     assert_eq!(
         error("[policies.p.retry_budget]\nratios = 0.1\n"),
         "<string>:2:1: policies.p.retry_budget: unknown key `ratios`, did you mean `ratio`?"

@@ -38,7 +38,8 @@ impl Value<'_> {
     fn describe(&self) -> String {
         match self {
             Value::Integer(i) => format!("the integer {i}"),
-            Value::Float(f) => format!("the number {f}"),
+            // `{:?}` keeps a whole number's `.0`: "found the number 3" would read as an integer.
+            Value::Float(f) => format!("the number {f:?}"),
             Value::String(s) => format!("the string {s:?}"),
             Value::Bool(b) => format!("the boolean {b}"),
             Value::Other(what) => (*what).to_owned(),
