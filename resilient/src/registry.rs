@@ -1,6 +1,6 @@
 //! Named policies, the process-wide registry, and how a call site finds its policy.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 
@@ -70,7 +70,8 @@ impl Registry {
     }
 
     /// The circuit breaker settings of the policy `name` (its own or inherited from
-    /// `[defaults]`), if it has a breaker.
+    /// `[defaults]`), if it has a breaker. Every name has a breaker of its own, a name without a
+    /// policy included: one failing service does not open the breaker of another.
     pub fn circuit_breaker(&self, name: &str) -> Option<&CircuitBreakerSettings> {
         self.named(name).circuit_breaker.as_ref()
     }
@@ -270,44 +271,48 @@ impl PolicyEntry {
 /// given, a few hundred bytes each, not with the reloads it is asked for.
 struct Installed {
     generation: u64,
-    defaults: &'static PolicyEntry,
+    /// What a name without a policy of its own runs under.
+    defaults: NamedPolicy,
     by_name: HashMap<String, &'static PolicyEntry>,
-    /// Names already reported as missing, so each is logged once per installed registry.
-    warned: Mutex<HashSet<String>>,
+    /// Names without a policy of their own met so far, each with its entry: the defaults, with
+    /// a breaker and a budget of the name's own, as an empty `[policies.NAME]` would give it.
+    /// A name is reported as missing when it is first met, so once per installed registry.
+    unnamed: Mutex<HashMap<String, &'static PolicyEntry>>,
 }
 
 impl Installed {
     /// `registry`'s policies as calls hold them, with their breakers and budgets.
     fn new(registry: Registry, generation: u64) -> Self {
-        let entry = |name: &str, named: NamedPolicy| {
-            let shared = crate::state::for_policy(name, named.circuit_breaker.as_ref(), named.retry_budget.as_ref());
-            &*Box::leak(Box::new(PolicyEntry::new(named.policy, shared, generation)))
-        };
         Installed {
             generation,
-            // Names without a policy of their own share the defaults' breaker and budget.
-            defaults: entry("[defaults]", registry.defaults),
             by_name: registry
                 .policies
                 .into_iter()
                 .map(|(name, named)| {
-                    let entry = entry(&name, named);
+                    let entry = entry(&name, named, generation);
                     (name, entry)
                 })
                 .collect(),
-            warned: Mutex::new(HashSet::new()),
+            defaults: registry.defaults,
+            unnamed: Mutex::new(HashMap::new()),
         }
     }
 
     /// Whether installing `registry` would change no policy, breaker or budget.
     fn is_made_of(&self, registry: &Registry) -> bool {
-        self.defaults.is_made_of(&registry.defaults)
+        self.defaults == registry.defaults
             && self.by_name.len() == registry.policies.len()
             && registry
                 .policies
                 .iter()
                 .all(|(name, named)| self.by_name.get(name).is_some_and(|entry| entry.is_made_of(named)))
     }
+}
+
+/// `named` as calls of `name` hold it, with the name's breaker and budget.
+fn entry(name: &str, named: NamedPolicy, generation: u64) -> &'static PolicyEntry {
+    let shared = crate::state::for_policy(name, named.circuit_breaker.as_ref(), named.retry_budget.as_ref());
+    Box::leak(Box::new(PolicyEntry::new(named.policy, shared, generation)))
 }
 
 static BUILTIN_DEFAULTS: PolicyEntry = PolicyEntry::new(Policy::DEFAULT, None, 0);
@@ -471,14 +476,19 @@ fn lookup(name: &str) -> &'static PolicyEntry {
     if let Some(entry) = installed.by_name.get(name) {
         return entry;
     }
+    let mut unnamed = installed.unnamed.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(entry) = unnamed.get(name) {
+        return entry;
+    }
     // `#[retry]` without a policy names `default`; falling back to the defaults is what it asks.
     if name != "default" {
-        let mut warned = installed.warned.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if warned.insert(name.to_owned()) {
-            crate::telemetry::unknown_policy(name, installed.generation);
-        }
+        crate::telemetry::unknown_policy(name, installed.generation);
     }
-    installed.defaults
+    // The name's own breaker and budget, if the defaults have them: one failing service must
+    // not open the breaker of every other name that falls back to the defaults.
+    let entry = entry(name, installed.defaults.clone(), installed.generation);
+    unnamed.insert(name.to_owned(), entry);
+    entry
 }
 
 #[cfg(test)]
