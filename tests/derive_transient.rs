@@ -128,6 +128,19 @@ fn generic_error_types_delegate_to_their_parameter() {
     assert_eq!(Layered::<io::Error, &str>::Message("x").classify(), Classification::Permanent);
 }
 
+/// An error type made `Clone` by sharing its I/O error.
+#[derive(Debug, Clone, Transient)]
+enum Shared {
+    #[transient(delegate)]
+    Io(std::sync::Arc<io::Error>),
+}
+
+#[test]
+fn a_shared_error_delegates_through_its_arc() {
+    let reset = Shared::Io(std::sync::Arc::new(io::ErrorKind::ConnectionReset.into()));
+    assert_eq!(reset.clone().classify(), Classification::Transient);
+}
+
 #[derive(Debug, Transient)]
 enum Empty {}
 

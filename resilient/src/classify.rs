@@ -86,17 +86,19 @@ pub trait Transient {
     fn classify(&self) -> Classification;
 }
 
-impl<T: Transient + ?Sized> Transient for &T {
-    fn classify(&self) -> Classification {
-        (**self).classify()
-    }
+/// An error behind a reference or a smart pointer classifies as the error itself: an error
+/// type made `Clone` by an `Arc<io::Error>` field can delegate to it.
+macro_rules! through_pointers {
+    ($($pointer:ty),*) => {$(
+        impl<T: Transient + ?Sized> Transient for $pointer {
+            fn classify(&self) -> Classification {
+                (**self).classify()
+            }
+        }
+    )*};
 }
 
-impl<T: Transient + ?Sized> Transient for Box<T> {
-    fn classify(&self) -> Classification {
-        (**self).classify()
-    }
-}
+through_pointers!(&T, Box<T>, std::rc::Rc<T>, std::sync::Arc<T>);
 
 /// I/O errors by [`io::ErrorKind`]:
 ///
@@ -180,5 +182,13 @@ mod tests {
         assert_eq!(elapsed.classify(), Classification::Transient);
         assert_eq!(Transient::classify(&&elapsed), Classification::Transient);
         assert_eq!(Box::new(elapsed).classify(), Classification::Transient);
+    }
+
+    #[test]
+    fn shared_errors_classify_as_the_error_they_share() {
+        let reset = std::sync::Arc::new(io::Error::from(io::ErrorKind::ConnectionReset));
+        assert_eq!(reset.classify(), Classification::Transient);
+        let missing = std::rc::Rc::new(io::Error::from(io::ErrorKind::NotFound));
+        assert_eq!(missing.classify(), Classification::Permanent);
     }
 }
