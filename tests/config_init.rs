@@ -57,7 +57,13 @@ const FAST: &str = "initial_delay = \"1ms\"\nbackoff = \"exponential\"";
 #[test]
 fn init_and_reload_verify_call_sites_and_keep_the_last_good_registry() {
     let config = Config::new();
+    // An empty variable names no file: an error that says so, not one about a file named "".
     // SAFETY: this binary has a single test, so no other thread reads the environment.
+    unsafe { std::env::set_var("RESILIENT_CONFIG", "") };
+    let empty = resilient::init().unwrap_err().to_string();
+    assert!(empty.starts_with("$RESILIENT_CONFIG: set, but empty; set it to the configuration file"), "{empty}");
+
+    // SAFETY: as above.
     unsafe { std::env::set_var("RESILIENT_CONFIG", &config.path) };
 
     // A missing file named by the variable is an error, and nothing is installed.

@@ -31,6 +31,12 @@ fn discover() -> Source {
 
 fn load(source: &Source) -> Result<Registry, ConfigError> {
     match source {
+        // `RESILIENT_CONFIG=` names no file: reading "" would report a file without a name.
+        Source::File(path) if path.as_os_str().is_empty() => Err(ConfigError::single(
+            super::Location::WholeFile(format!("${ENV}")),
+            "",
+            "set, but empty; set it to the configuration file, or unset it to use ./resilient.toml or the built-in defaults",
+        )),
         Source::File(path) => Registry::from_path(path),
         Source::BuiltIn => Ok(Registry::default()),
     }
@@ -38,7 +44,7 @@ fn load(source: &Source) -> Result<Registry, ConfigError> {
 
 /// Loads the configuration, verifies every `#[retry]` call site against it, and installs it.
 ///
-/// The file is `$RESILIENT_CONFIG` if set (then it must exist), else `./resilient.toml` if it
+/// The file is `$RESILIENT_CONFIG` if set (then it must name a file that exists), else `./resilient.toml` if it
 /// exists, else the built-in defaults. Verification covers every call site linked into the
 /// program, called or not: a named policy that does not exist (an error with `strict = true`,
 /// else a warning), and a policy with an attempt timeout or a circuit breaker used where the
