@@ -60,6 +60,12 @@ pub fn validate(args: RetryArgs, function: &ItemFn) -> syn::Result<Plan> {
             ));
         }
     };
+    if !names_a_result(&return_type) && names_a_future(&return_type) {
+        return Err(syn::Error::new_spanned(
+            &return_type,
+            "`#[retry]` needs an `async fn` returning `Result<T, E>`, not a `fn` returning a future; write it as an `async fn` (under `#[async_trait]`, which rewrites `async fn`s before `#[retry]` sees them, put `#[retry]` on an inherent `async fn` that the trait method calls)",
+        ));
+    }
     if !names_a_result(&return_type) {
         return Err(syn::Error::new_spanned(
             &return_type,
@@ -251,6 +257,21 @@ fn names_a_result(return_type: &Type) -> bool {
         Type::Group(inner) => names_a_result(&inner.elem),
         _ => false,
     }
+}
+
+/// Whether the type mentions `Future` (`impl Future<…>`, `Pin<Box<dyn Future<…>>>`): a plain
+/// `fn` returning one is an `async fn` written out by hand, or by `#[async_trait]`.
+fn names_a_future(return_type: &Type) -> bool {
+    struct FindFuture(bool);
+    impl<'ast> Visit<'ast> for FindFuture {
+        fn visit_path_segment(&mut self, segment: &'ast syn::PathSegment) {
+            self.0 |= segment.ident == "Future";
+            syn::visit::visit_path_segment(self, segment);
+        }
+    }
+    let mut find = FindFuture(false);
+    find.visit_type(return_type);
+    find.0
 }
 
 /// `E` of `Result<T, E>`, when written so; otherwise the projection through `Outcome`.
