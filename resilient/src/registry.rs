@@ -480,14 +480,16 @@ fn lookup(name: &str) -> &'static PolicyEntry {
     if let Some(entry) = unnamed.get(name) {
         return entry;
     }
-    // `#[retry]` without a policy names `default`; falling back to the defaults is what it asks.
-    if name != "default" {
-        crate::telemetry::unknown_policy(name, installed.generation);
-    }
     // The name's own breaker and budget, if the defaults have them: one failing service must
     // not open the breaker of every other name that falls back to the defaults.
     let entry = entry(name, installed.defaults.clone(), installed.generation);
     unnamed.insert(name.to_owned(), entry);
+    // Logged without the lock: a subscriber may itself make a call that looks a name up.
+    drop(unnamed);
+    // `#[retry]` without a policy names `default`; falling back to the defaults is what it asks.
+    if name != "default" {
+        crate::telemetry::unknown_policy(name, installed.generation);
+    }
     entry
 }
 
