@@ -111,7 +111,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // $RESILIENT_CONFIG or ./resilient.toml and checks every call site against it.
     let config = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/resilient.toml");
     let registry = resilient::Registry::from_path(config)?;
-    println!("policy `http` from {config}: {:?}", registry.policy("http").expect("defined in the file"));
+    println!("policy `http` from {config}: {}", registry.policy("http").expect("defined in the file"));
     resilient::install(registry);
 
     let listener = TcpListener::bind("127.0.0.1:0").await?;

@@ -341,3 +341,28 @@ fn missing_and_non_utf8_files_are_errors_that_say_so() {
     assert!(message.starts_with(&format!("{}:2:16: ", bad.display())), "{message}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_policy_displays_as_configuration_lines_that_read_back_to_it() {
+    use resilient::Policy;
+    let ms = Duration::from_millis;
+    let policies = [
+        Policy::DEFAULT,
+        Policy::builder().unlimited_attempts().max_elapsed(Duration::from_secs(90)).build().unwrap(),
+        Policy::builder().backoff(Backoff::Incremental).increment(ms(1500)).max_delay(ms(4000)).build().unwrap(),
+        Policy::builder()
+            .multiplier(1.5)
+            .jitter(Jitter::Equal)
+            .initial_delay(Duration::from_nanos(1_234_567))
+            .build()
+            .unwrap(),
+        Policy::builder().backoff(Backoff::Decorrelated).nested(Nested::Retry).build().unwrap(),
+        Policy::builder().max_attempts(2).backoff(Backoff::Immediate).jitter(Jitter::None).build().unwrap(),
+        Policy::builder().attempt_timeout(ms(250)).max_elapsed(Duration::from_secs(3 * 86_400)).build().unwrap(),
+    ];
+    for policy in policies {
+        let shown = policy.to_string();
+        let table = format!("[policies.p]\n{}\n", shown.replace(", ", "\n"));
+        assert_eq!(load(&table).policy("p"), Some(&policy), "{shown}");
+    }
+}

@@ -1,5 +1,6 @@
 //! One resolved retry policy.
 
+use std::fmt;
 use std::time::Duration;
 
 use crate::PolicyBuilder;
@@ -346,6 +347,45 @@ impl Policy {
 impl Default for Policy {
     fn default() -> Self {
         Policy::DEFAULT
+    }
+}
+
+/// The policy in the configuration file's words, one `key = value` after another, for a log
+/// line that says what a call site runs under. Each line of a `[policies.NAME]` table that
+/// holds these keys reads back to the same policy.
+///
+/// ```
+/// # extern crate resilient_policy as resilient;
+/// use std::time::Duration;
+/// use resilient::Policy;
+///
+/// let policy = Policy::builder().max_attempts(6).max_elapsed(Duration::from_secs(90)).build()?;
+/// assert_eq!(
+///     policy.to_string(),
+///     r#"max_attempts = 6, backoff = "exponential", initial_delay = "100ms", multiplier = 2.0, jitter = "full", max_delay = "20s", max_elapsed = "1m 30s", nested = "single""#
+/// );
+/// # Ok::<(), resilient::PolicyError>(())
+/// ```
+impl fmt::Display for Policy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let duration = crate::format_duration;
+        match self.max_attempts {
+            Some(attempts) => write!(f, "max_attempts = {attempts}")?,
+            None => f.write_str("max_attempts = \"unbounded\"")?,
+        }
+        write!(f, ", backoff = \"{}\", initial_delay = \"{}\"", self.backoff.name(), duration(self.initial_delay))?;
+        if let Some(increment) = self.increment {
+            write!(f, ", increment = \"{}\"", duration(increment))?;
+        }
+        // `{:?}` keeps a whole number's `.0`, so that it reads back as a float.
+        write!(f, ", multiplier = {:?}, jitter = \"{}\"", self.multiplier, self.jitter.name())?;
+        write!(f, ", max_delay = \"{}\"", duration(self.max_delay))?;
+        for (key, value) in [("max_elapsed", self.max_elapsed), ("attempt_timeout", self.attempt_timeout)] {
+            if let Some(value) = value {
+                write!(f, ", {key} = \"{}\"", duration(value))?;
+            }
+        }
+        write!(f, ", nested = \"{}\"", self.nested.name())
     }
 }
 
