@@ -131,8 +131,36 @@ pub(crate) fn with_rng<T>(f: impl FnOnce(&mut SmallRng) -> T) -> T {
     RNG.with(|rng| f(&mut rng.borrow_mut()))
 }
 
-/// Reseeds this thread's jitter generator, so a test sees the same delays on every run.
-pub(crate) fn seed(seed: u64) {
+/// Reseeds this thread's jitter generator: the waits that calls on this thread draw from now
+/// on are the same on every run. For tests of code that retries, which check exact waits
+/// under tokio's paused clock: a `#[tokio::test]` runs its tasks on the test's own thread.
+///
+/// ```
+/// use std::time::Duration;
+/// use resilient::{Transient, retry};
+///
+/// #[derive(Debug, Transient)]
+/// #[transient]
+/// struct Unavailable;
+///
+/// #[retry(max_attempts = 4, initial_delay = "1s")] // full jitter, the default
+/// async fn fetch() -> Result<(), Unavailable> {
+///     Err(Unavailable)
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// let mut took = Vec::new();
+/// for _ in 0..2 {
+///     resilient::seed_jitter(7);
+///     let start = tokio::time::Instant::now();
+///     let _ = fetch().await;
+///     took.push(start.elapsed());
+/// }
+/// assert_eq!(took[0], took[1]);
+/// # }
+/// ```
+pub fn seed_jitter(seed: u64) {
     RNG.with(|rng| *rng.borrow_mut() = SmallRng::seed_from_u64(seed));
 }
 
@@ -220,7 +248,7 @@ mod tests {
         for random in [Jitter::Full, Jitter::Equal].map(|jitter| policy(Backoff::Exponential, jitter)) {
             let mut rng = SmallRng::seed_from_u64(5);
             let expected: Vec<Duration> = (1..=4).map(|n| delay(&random, n, ms(100), &mut rng)).collect();
-            seed(5);
+            seed_jitter(5);
             let drawn: Vec<Duration> = (1..=4)
                 .map(|n| {
                     // Interleaved delays that draw nothing must not shift the sequence.
@@ -237,9 +265,9 @@ mod tests {
     fn seeding_repeats_the_draws() {
         let policy = policy(Backoff::Exponential, Jitter::Full);
         let draw = || (1..=5).map(|n| with_rng(|rng| delay(&policy, n, ms(100), rng))).collect::<Vec<_>>();
-        seed(42);
+        seed_jitter(42);
         let first = draw();
-        seed(42);
+        seed_jitter(42);
         assert_eq!(first, draw());
     }
 }

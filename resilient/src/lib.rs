@@ -126,6 +126,12 @@
 //!   built without its time driver, tokio's timer panics, with a message that names
 //!   `enable_time()`: tokio does not yet let a library ask a runtime whether it has one.
 //!
+//! # Testing code that retries
+//!
+//! Every wait, deadline, breaker window and budget of an `async fn` follows tokio's clock, so
+//! a test under `#[tokio::test(start_paused = true)]` runs its retries at once and sees their
+//! waits exactly. [`seed_jitter`] makes the random part of those waits the same on every run.
+//!
 //! # Events
 //!
 //! Each retry is a `WARN` event with `policy`, `operation`, `attempt`, `max_attempts` (0 when
@@ -153,7 +159,7 @@ mod telemetry;
 #[path = "private.rs"]
 pub mod __private;
 
-pub use backoff::Delays;
+pub use backoff::{Delays, seed_jitter};
 pub use breaker::CircuitBreakerSettings;
 pub use budget::RetryBudgetSettings;
 pub use classify::{Classification, Transient};

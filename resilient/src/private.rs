@@ -12,11 +12,6 @@ pub use crate::{Backoff, Jitter, Nested, Policy, Rejected};
 pub use ::core::time::Duration;
 pub use ::inventory;
 
-/// Reseeds this thread's jitter generator, for tests that check exact waits.
-pub fn seed_jitter(seed: u64) {
-    crate::backoff::seed(seed);
-}
-
 /// The return type of an annotated function: `Result<T, E>`.
 #[diagnostic::on_unimplemented(
     message = "`#[retry]` functions must return `Result<T, E>`, not `{Self}`",

@@ -1095,9 +1095,9 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn full_jitter_waits_are_seeded_and_within_bounds() {
         let policy = fixed(100, 5).backoff(Backoff::Exponential).jitter(Jitter::Full);
-        crate::backoff::seed(3);
+        crate::backoff::seed_jitter(3);
         let (first, _) = attempt_times(site(policy.clone()), Error::Transient).await;
-        crate::backoff::seed(3);
+        crate::backoff::seed_jitter(3);
         let (again, _) = attempt_times(site(policy), Error::Transient).await;
         assert_eq!(first, again);
         let waits: Vec<u128> = first.windows(2).map(|w| w[1] - w[0]).collect();
