@@ -127,7 +127,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     healthy.store(true, Ordering::SeqCst);
     phase("recovered", Duration::from_millis(500), &address, &requests).await;
 
-    let stats = resilient::Registry::default().stats();
+    let stats = resilient::stats();
     let calls = stats.operation(concat!(module_path!(), "::stock")).expect("a #[retry] function");
     println!(
         "stock: {} calls, {} attempts, {} retries, {} give-ups, {} refused by the budget, {} rejections",

@@ -383,7 +383,7 @@ pub struct BreakerStats {
 }
 
 /// A snapshot of every counter: per operation, and per circuit breaker. See
-/// [`Registry::stats`](crate::Registry::stats).
+/// [`stats`](crate::stats).
 ///
 /// ```
 /// use resilient::{BreakerState, CircuitBreakerSettings, Policy, Registry, Transient, retry};
@@ -416,7 +416,7 @@ pub struct BreakerStats {
 /// );
 /// assert_eq!(count_stock(&mut 0).unwrap(), 42);
 ///
-/// let stats = Registry::default().stats();
+/// let stats = resilient::stats();
 /// let operation = stats.operation(concat!(module_path!(), "::count_stock")).unwrap();
 /// assert_eq!((operation.policy, operation.calls, operation.attempts), ("inventory", 1, 2));
 /// assert_eq!((operation.retries, operation.successes, operation.retried_calls), (1, 1, 1));

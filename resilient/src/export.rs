@@ -5,9 +5,9 @@
 //! Call it before each scrape, or on an interval. Labels are `policy` and `operation`, both
 //! `&'static str` known at compile time, so cardinality is bounded by the program's call sites.
 
-use crate::{BreakerState, Registry};
+use crate::BreakerState;
 
-/// Publishes every counter of [`Registry::stats`] to the installed `metrics` recorder:
+/// Publishes every counter of [`stats`](crate::stats) to the installed `metrics` recorder:
 ///
 /// | metric | kind | labels |
 /// | --- | --- | --- |
@@ -21,7 +21,7 @@ use crate::{BreakerState, Registry};
 /// resilient::export_metrics();
 /// ```
 pub fn export_metrics() {
-    let stats = Registry::default().stats();
+    let stats = crate::stats();
     for op in &stats.operations {
         let labels = [("policy", op.policy), ("operation", op.operation)];
         let counters = [

@@ -84,7 +84,7 @@
 //!         .retry_budget("graph", RetryBudgetSettings { ratio: 0.1, min_per_second: 10 })
 //!         .build()?,
 //! );
-//! let stats = Registry::default().stats();
+//! let stats = resilient::stats();
 //! assert_eq!(stats.breaker("graph").unwrap().state, resilient::BreakerState::Closed);
 //! # Ok::<(), resilient::ConfigError>(())
 //! ```
@@ -169,7 +169,7 @@ pub use config::{Watcher, watch};
 pub use counters::{BreakerState, BreakerStats, OperationStats, Stats};
 #[cfg(feature = "metrics")]
 pub use export::export_metrics;
-pub use registry::{Registry, RegistryBuilder, install};
+pub use registry::{Registry, RegistryBuilder, install, stats};
 pub use rejected::Rejected;
 pub use resilient_macros::{Transient, retry};
 pub use resilient_policy::{Backoff, Jitter, Nested, Policy, PolicyBuilder, PolicyError};

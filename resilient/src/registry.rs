@@ -82,30 +82,10 @@ impl Registry {
     }
 
     /// A snapshot of the counters of every `#[retry]` function in the program and of every
-    /// circuit breaker, since the process started (counters are process-wide: they survive
-    /// reloads).
-    ///
-    /// ```
-    /// let stats = resilient::Registry::default().stats();
-    /// for operation in &stats.operations {
-    ///     println!("{} ({}): {} calls, {} retries", operation.operation, operation.policy, operation.calls, operation.retries);
-    /// }
-    /// ```
+    /// circuit breaker: [`resilient::stats()`](crate::stats), whatever the registry, as
+    /// counters are process-wide (they survive reloads).
     pub fn stats(&self) -> crate::Stats {
-        let mut operations: Vec<crate::OperationStats> = crate::__private::call_sites()
-            .map(|record| record.site.state.counters.snapshot(record.site.policy_name(), record.site.operation()))
-            .collect();
-        operations.sort_by(|a, b| (a.policy, a.operation).cmp(&(b.policy, b.operation)));
-        // Call sites that share a policy and an operation name (two implementations of a trait
-        // method in one module) are one row, as their events and metrics are labelled alike.
-        operations.dedup_by(|later, kept| {
-            let same = (later.policy, later.operation) == (kept.policy, kept.operation);
-            if same {
-                kept.absorb(later);
-            }
-            same
-        });
-        crate::Stats { operations, breakers: crate::state::breakers() }
+        stats()
     }
 
     /// The names of every registered policy, sorted.
@@ -123,6 +103,33 @@ impl Registry {
     pub fn warnings(&self) -> &[ConfigWarning] {
         &self.warnings
     }
+}
+
+/// A snapshot of the counters of every `#[retry]` function in the program and of every
+/// circuit breaker, since the process started (counters are process-wide: they survive
+/// reloads).
+///
+/// ```
+/// let stats = resilient::stats();
+/// for operation in &stats.operations {
+///     println!("{} ({}): {} calls, {} retries", operation.operation, operation.policy, operation.calls, operation.retries);
+/// }
+/// ```
+pub fn stats() -> crate::Stats {
+    let mut operations: Vec<crate::OperationStats> = crate::__private::call_sites()
+        .map(|record| record.site.state.counters.snapshot(record.site.policy_name(), record.site.operation()))
+        .collect();
+    operations.sort_by(|a, b| (a.policy, a.operation).cmp(&(b.policy, b.operation)));
+    // Call sites that share a policy and an operation name (two implementations of a trait
+    // method in one module) are one row, as their events and metrics are labelled alike.
+    operations.dedup_by(|later, kept| {
+        let same = (later.policy, later.operation) == (kept.policy, kept.operation);
+        if same {
+            kept.absorb(later);
+        }
+        same
+    });
+    crate::Stats { operations, breakers: crate::state::breakers() }
 }
 
 /// Builds a [`Registry`] in code: what the configuration file says, written in Rust.
