@@ -86,14 +86,18 @@ use proc_macro::TokenStream;
 ///         let mut call = Call::<TokioClock>::begin(&SITE); // the policy, from the site's cache
 ///         loop {
 ///             let id = take_or_clone(&mut id_slot, call.is_last_attempt());
-///             let outcome = call
-///                 .attempt(&SITE, E_HOLDS_REJECTED, async {
-///                     let result: Result<Message, GraphError> = { /* body */ };
-///                     result
-///                 })
+///             if let Err(refusal) = call.start_attempt(&SITE, E_HOLDS_REJECTED) {
+///                 return refusal.into_result(&SITE, REJECTED_INTO_E); // the breaker is open
+///             }
+///             let result: Result<Message, GraphError> = call
+///                 .attempt(&SITE, E_HOLDS_REJECTED, async { /* body */ }, TIMED_OUT_INTO_E)
 ///                 .await; // attempt timeout, one layer of retries
-///             match call.after(&SITE, outcome, REJECTED_INTO_E, E_AS_TEXT) {
-///                 Step::Done(result) => return result,              // success, or give up
+///             if result.is_ok() {
+///                 call.passed(&SITE); // counts it; the success is returned as the body left it
+///                 return result;
+///             }
+///             match call.after(&SITE, result, E_AS_TEXT) {
+///                 Step::Done(result) => return result,              // give up
 ///                 Step::Wait(delay) => call.wait(delay).await,       // backoff, Retry-After, deadline
 ///             }
 ///         }
