@@ -366,3 +366,12 @@ fn a_policy_displays_as_configuration_lines_that_read_back_to_it() {
         assert_eq!(load(&table).policy("p"), Some(&policy), "{shown}");
     }
 }
+
+#[test]
+fn a_blank_policy_name_is_an_error_in_a_file_and_in_code() {
+    let message = "a policy name cannot be blank: no `#[retry(policy = \"...\")]` can name it; name it, e.g. `graph`";
+    assert_eq!(error("[policies.\"\"]\nmax_attempts = 5\n"), format!("<string>:1:11: policies.\"\": {message}"));
+    assert_eq!(error("[policies.\" \".circuit_breaker]\n"), format!("<string>:1:11: policies.\" \": {message}"));
+    let in_code = Registry::builder().policy("", resilient::Policy::DEFAULT).build().unwrap_err().to_string();
+    assert_eq!(in_code, format!("Registry::builder(): policies.\"\": {message}"));
+}

@@ -221,6 +221,9 @@ impl RegistryBuilder {
             issues.push(ConfigIssue { location: Location::Code, path, message });
         };
         for (name, named) in &self.registry.policies {
+            if name.trim().is_empty() {
+                issue(format!("policies.{name:?}"), BLANK_NAME.to_owned());
+            }
             if let Some(breaker) = &named.circuit_breaker {
                 for (key, message) in breaker.problems() {
                     issue(format!("policies.{name}.circuit_breaker.{key}"), message);
@@ -236,6 +239,10 @@ impl RegistryBuilder {
         if issues.is_empty() { Ok(self.registry) } else { Err(ConfigError { issues }) }
     }
 }
+
+/// Why a blank policy name is refused, in a file and in code.
+pub(crate) const BLANK_NAME: &str =
+    "a policy name cannot be blank: no `#[retry(policy = \"...\")]` can name it; name it, e.g. `graph`";
 
 /// A policy as call sites hold it: never freed, so a call keeps the policy it started with
 /// however many times the registry is replaced meanwhile.

@@ -36,7 +36,7 @@ pub use error::{ConfigError, ConfigIssue, ConfigWarning};
 pub use source::{Watcher, watch};
 pub use source::{init, reload};
 
-use crate::registry::NamedPolicy;
+use crate::registry::{BLANK_NAME, NamedPolicy};
 use crate::{Backoff, CircuitBreakerSettings, Jitter, Registry, RetryBudgetSettings};
 
 const TOP_LEVEL: [&str; 3] = ["strict", "defaults", "policies"];
@@ -187,6 +187,10 @@ impl<'a> Loader<'a> {
                 DeValue::Table(table) => {
                     for (name, value) in table {
                         let path = format!("policies.{}", name.get_ref());
+                        if name.get_ref().trim().is_empty() {
+                            self.error(&name.span(), &format!("policies.{:?}", name.get_ref()), BLANK_NAME);
+                            continue;
+                        }
                         let Some(written) = self.table_keys(value, &path) else { continue };
                         let inherited = registry.defaults.clone();
                         if let Some(named) =
