@@ -79,11 +79,17 @@ fn init_and_reload_verify_call_sites_and_keep_the_last_good_registry() {
     assert!(warning.contains("config_init.rs:"), "{warning}");
     assert!(
         warning.contains(
-            "config_init::send_mail: `#[retry(policy = \"mail\")]` names a policy the configuration does not define"
+            "config_init::send_mail: `#[retry(policy = \"mail\")]` names a policy the configuration does not define, so it runs under `[defaults]`; add `[policies.mail]` or fix the name"
         ),
         "{warning}"
     );
     assert_eq!(attempts(), 2);
+
+    // A name the file spells differently: the warning suggests it.
+    config.write(&format!("[policies.graph]\nmax_attempts = 2\n{FAST}\n[policies.archive]\n[policies.Mail]\n"));
+    let warnings = resilient::reload().unwrap();
+    assert_eq!(warnings.len(), 1, "{warnings:#?}");
+    assert!(warnings[0].to_string().ends_with("runs under `[defaults]`; did you mean `Mail`?"), "{}", warnings[0]);
 
     // Strict: the same is an error.
     config.write(&format!("strict = true\n[policies.graph]\nmax_attempts = 5\n{FAST}\n"));

@@ -115,7 +115,9 @@ async fn names_a_missing_policy() -> Result<(), Error> {
 
 #[test]
 fn a_missing_policy_is_one_warning_per_name() {
-    resilient::install(resilient::Registry::default());
+    // A name one letter off: the warning suggests it.
+    let close = resilient::Registry::builder().policy("telemetry-mising", resilient::Policy::DEFAULT);
+    resilient::install(close.build().unwrap());
     let events = recorded(|runtime| {
         for _ in 0..3 {
             runtime.block_on(names_a_missing_policy()).unwrap();
@@ -124,7 +126,9 @@ fn a_missing_policy_is_one_warning_per_name() {
     assert_eq!(events.len(), 1, "{events:?}");
     assert_eq!(events[0].level, Level::WARN);
     assert_eq!(events[0].fields["policy"], "telemetry-missing");
-    assert!(events[0].fields["message"].contains("no policy named `telemetry-missing`"), "{events:?}");
+    let message = &events[0].fields["message"];
+    assert!(message.contains("no policy named `telemetry-missing`"), "{events:?}");
+    assert!(message.ends_with("using its defaults; did you mean `telemetry-mising`?"), "{message}");
 }
 
 #[test]

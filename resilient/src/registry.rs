@@ -502,7 +502,8 @@ fn lookup(name: &str) -> &'static PolicyEntry {
     drop(unnamed);
     // `#[retry]` without a policy names `default`; falling back to the defaults is what it asks.
     if name != "default" {
-        crate::telemetry::unknown_policy(name, installed.generation);
+        let close = resilient_policy::did_you_mean(name, installed.by_name.keys().map(String::as_str));
+        crate::telemetry::unknown_policy(name, installed.generation, close);
     }
     entry
 }

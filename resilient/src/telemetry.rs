@@ -91,13 +91,18 @@ pub(crate) fn giving_up(site: &CallSite, attempts: u32, elapsed: Duration, reaso
     );
 }
 
-/// `WARN`, once per name and registry: a call named a policy the registry does not have.
-pub(crate) fn unknown_policy(name: &str, generation: u64) {
+/// `WARN`, once per name and registry: a call named a policy the registry does not have;
+/// `close` is a name the registry has that looks like a typo's target.
+pub(crate) fn unknown_policy(name: &str, generation: u64, close: Option<&str>) {
+    let fix = match close {
+        Some(close) => format!("did you mean `{close}`?"),
+        None => format!("add `[policies.{name}]` to the configuration or fix the name"),
+    };
     tracing::warn!(
         target: "resilient",
         policy = name,
         generation,
-        "no policy named `{name}` in the installed registry; using its defaults. Add `[policies.{name}]` to the configuration or fix the name"
+        "no policy named `{name}` in the installed registry; using its defaults; {fix}"
     );
 }
 

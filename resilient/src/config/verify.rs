@@ -20,8 +20,12 @@ pub(crate) fn call_sites<'a>(
             message,
         };
         if let Some(name) = site.policy().filter(|name| *name != "default" && registry.policy(name).is_none()) {
+            let fix = match resilient_policy::did_you_mean(name, registry.names()) {
+                Some(close) => format!("did you mean `{close}`?"),
+                None => format!("add `[policies.{name}]` or fix the name"),
+            };
             let message = format!(
-                "`#[retry(policy = \"{name}\")]` names a policy the configuration does not define, so it runs under `[defaults]`; add `[policies.{name}]` or fix the name"
+                "`#[retry(policy = \"{name}\")]` names a policy the configuration does not define, so it runs under `[defaults]`; {fix}"
             );
             if registry.is_strict() { errors.push(issue(message)) } else { warnings.push(issue(message)) }
         }
