@@ -53,6 +53,47 @@ impl Classification {
     pub fn is_retryable(&self) -> bool {
         !matches!(self, Classification::Permanent)
     }
+
+    /// How an HTTP response's status bears on retrying, given the delay of its `Retry-After`
+    /// header (see [`parse_retry_after`](crate::parse_retry_after)), for an error type that
+    /// carries the status:
+    ///
+    /// | status | classification |
+    /// | --- | --- |
+    /// | 429 Too Many Requests | throttled, with the server's delay if it gave one |
+    /// | 503 Service Unavailable | throttled with a `Retry-After`, else transient |
+    /// | 408 Request Timeout, 500 Internal Server Error, 502 Bad Gateway, 504 Gateway Timeout | transient |
+    /// | any other (the rest of 4xx: the request is wrong; 501, 505…: the server never will) | permanent |
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use resilient::{Classification, Transient};
+    ///
+    /// #[derive(Debug)]
+    /// struct HttpError {
+    ///     status: u16,
+    ///     retry_after: Option<Duration>,
+    /// }
+    ///
+    /// impl Transient for HttpError {
+    ///     fn classify(&self) -> Classification {
+    ///         Classification::from_http_status(self.status, self.retry_after)
+    ///     }
+    /// }
+    ///
+    /// let slow_down = HttpError { status: 429, retry_after: Some(Duration::from_secs(2)) };
+    /// assert_eq!(slow_down.classify(), Classification::Throttled { retry_after: Some(Duration::from_secs(2)) });
+    /// assert_eq!(HttpError { status: 404, retry_after: None }.classify(), Classification::Permanent);
+    /// ```
+    pub fn from_http_status(status: u16, retry_after: Option<Duration>) -> Classification {
+        match status {
+            429 => Classification::Throttled { retry_after },
+            // A 503 with a `Retry-After` says when the service expects to be back (RFC 9110).
+            503 if retry_after.is_some() => Classification::Throttled { retry_after },
+            408 | 500 | 502 | 503 | 504 => Classification::Transient,
+            _ => Classification::Permanent,
+        }
+    }
 }
 
 /// An error that knows whether retrying may help.
@@ -182,6 +223,22 @@ mod tests {
         assert_eq!(elapsed.classify(), Classification::Transient);
         assert_eq!(Transient::classify(&&elapsed), Classification::Transient);
         assert_eq!(Box::new(elapsed).classify(), Classification::Transient);
+    }
+
+    #[test]
+    fn http_statuses_follow_the_documented_table() {
+        let hint = Some(Duration::from_secs(3));
+        for status in [408, 500, 502, 503, 504] {
+            assert_eq!(Classification::from_http_status(status, None), Classification::Transient, "{status}");
+        }
+        assert_eq!(Classification::from_http_status(429, None), Classification::Throttled { retry_after: None });
+        for status in [429, 503] {
+            let throttled = Classification::Throttled { retry_after: hint };
+            assert_eq!(Classification::from_http_status(status, hint), throttled, "{status}");
+        }
+        for status in [200, 301, 400, 401, 403, 404, 409, 422, 501, 505, 0, 999] {
+            assert_eq!(Classification::from_http_status(status, hint), Classification::Permanent, "{status}");
+        }
     }
 
     #[test]
