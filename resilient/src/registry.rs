@@ -303,7 +303,7 @@ impl Installed {
                 .policies
                 .into_iter()
                 .map(|(name, named)| {
-                    let entry = entry(&name, named, generation);
+                    let entry = new_entry(&name, named, generation);
                     (name, entry)
                 })
                 .collect(),
@@ -324,7 +324,7 @@ impl Installed {
 }
 
 /// `named` as calls of `name` hold it, with the name's breaker and budget.
-fn entry(name: &str, named: NamedPolicy, generation: u64) -> &'static PolicyEntry {
+fn new_entry(name: &str, named: NamedPolicy, generation: u64) -> &'static PolicyEntry {
     let shared = crate::state::for_policy(name, named.circuit_breaker.as_ref(), named.retry_budget.as_ref());
     Box::leak(Box::new(PolicyEntry::new(named.policy, shared, generation)))
 }
@@ -496,7 +496,7 @@ fn lookup(name: &str) -> &'static PolicyEntry {
     }
     // The name's own breaker and budget, if the defaults have them: one failing service must
     // not open the breaker of every other name that falls back to the defaults.
-    let entry = entry(name, installed.defaults.clone(), installed.generation);
+    let entry = new_entry(name, installed.defaults.clone(), installed.generation);
     unnamed.insert(name.to_owned(), entry);
     // Logged without the lock: a subscriber may itself make a call that looks a name up.
     drop(unnamed);

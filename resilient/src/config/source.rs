@@ -44,11 +44,12 @@ fn load(source: &Source) -> Result<Registry, ConfigError> {
 
 /// Loads the configuration, verifies every `#[retry]` call site against it, and installs it.
 ///
-/// The file is `$RESILIENT_CONFIG` if set (then it must name a file that exists), else `./resilient.toml` if it
-/// exists, else the built-in defaults. Verification covers every call site linked into the
-/// program, called or not: a named policy that does not exist (an error with `strict = true`,
-/// else a warning), and a policy with an attempt timeout or a circuit breaker used where the
-/// error type cannot hold a [`Rejected`](crate::Rejected) (an error).
+/// The file is `$RESILIENT_CONFIG` if set (then it must name a file that exists), else
+/// `./resilient.toml` if it exists, else the built-in defaults. Verification covers every call
+/// site linked into the program, called or not: a named policy that does not exist (an error
+/// with `strict = true`, else a warning); a policy with an attempt timeout or a circuit
+/// breaker used where the error type cannot hold a [`Rejected`](crate::Rejected) (an error);
+/// and an attempt timeout on a plain `fn`, which cannot keep it (a warning).
 ///
 /// Returns the warnings, which are also logged as `WARN` events. On error nothing is installed.
 ///
