@@ -42,7 +42,7 @@ pub(crate) fn call_sites<'a>(
         if timeout && !site.is_async {
             // An inline one does not compile: only a named policy gets here.
             warnings.push(issue(format!(
-                "{policy} has an attempt timeout, which a plain `fn` cannot keep: a blocking attempt cannot be interrupted, so each runs to its end; make the function `async`, or limit the operation itself (a socket's read timeout, for one)"
+                "{policy} has an attempt timeout, which a plain `fn` cannot keep: a blocking attempt cannot be interrupted, so each runs to its end; make the function `async`, give it a policy without `attempt_timeout`, or limit the operation itself (a socket's read timeout, for one)"
             )));
         }
         match (needs, site.holds_rejection) {
