@@ -136,7 +136,8 @@ pub struct Watcher {
 /// when its contents change and have stayed the same for one more interval. A reload is
 /// reported as an `INFO` event, and its warnings as `WARN` events, as `reload` logs them. A
 /// file that fails to load keeps the last good registry and is reported as an `ERROR` event;
-/// the next change is tried again.
+/// the next change is tried again. The thread reads the file once per interval, so an
+/// interval of zero keeps a core busy reading it: a second is plenty.
 ///
 /// Polling keeps this free of platform-specific file notification. It compares contents, not
 /// modification times, whose granularity can hide a quick edit; a configuration file is small
