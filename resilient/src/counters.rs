@@ -437,7 +437,8 @@ pub struct Stats {
 }
 
 impl Stats {
-    /// The counters of `operation` (`module::path::function`), if it is a `#[retry]` function.
+    /// The counters of `operation` (`module::path::function`), if it is a `#[retry]` function
+    /// (under the first policy by name, if functions of that name use several).
     pub fn operation(&self, operation: &str) -> Option<&OperationStats> {
         self.operations.iter().find(|stats| stats.operation == operation)
     }
