@@ -105,9 +105,9 @@
 //! - `max_elapsed` bounds the whole call: no wait is started that would end past it. (A wait
 //!   that ends exactly at it starts, unless the policy has an `attempt_timeout`: the attempt
 //!   after it would then have no time left.)
-//!   With `max_elapsed` or `attempt_timeout`, the call reads the clock once before its first
-//!   attempt, and that one reading is the call's start and the start of the first attempt's
-//!   timeout. Without either, a first attempt that finishes at once reads no clock: an async
+//!   With `max_elapsed` or `attempt_timeout` (a plain `fn`: with `max_elapsed`, as it keeps
+//!   no timeout), the call reads the clock once before its first attempt, and that one
+//!   reading is the call's start and the start of the first attempt's timeout. Without either, a first attempt that finishes at once reads no clock: an async
 //!   call starts its clock when its first attempt first has to wait (so `elapsed_ms` and the
 //!   stats' elapsed time cover that attempt), or at the first failure if it never waited; a
 //!   plain `fn` starts it at the first failure, and leaves its first attempt out.

@@ -50,6 +50,10 @@ pub trait Clock {
     fn can_wait() -> bool {
         true
     }
+
+    /// Whether a call on this clock can cut an attempt off at its timeout: an async one can,
+    /// a blocking one cannot, and needs no clock at its start for a timeout it never keeps.
+    const LIMITS_ATTEMPTS: bool = true;
 }
 
 /// tokio's clock, for `async fn`.
@@ -79,6 +83,8 @@ impl Clock for StdClock {
     fn now() -> Instant {
         Instant::now()
     }
+
+    const LIMITS_ATTEMPTS: bool = false;
 }
 
 thread_local! {
@@ -389,7 +395,9 @@ impl<C: Clock, S: PolicySource> Call<C, S> {
     pub fn under(source: S) -> Self {
         let entry = source.entry();
         let nested = entry.policy.nested() == Nested::Single && DEPTH.with(Cell::get) > 0;
-        let clocked = if entry.timed { Some(Progress::<C>::start_clock()) } else { None };
+        // A plain `fn` keeps no attempt timeout: only a deadline needs its clock from the start.
+        let timed = if C::LIMITS_ATTEMPTS { entry.timed } else { entry.policy.max_elapsed().is_some() };
+        let clocked = if timed { Some(Progress::<C>::start_clock()) } else { None };
         if let Some(budget) = entry.shared.and_then(|shared| shared.budget.as_ref()) {
             budget.deposits.increment();
         }
@@ -923,6 +931,29 @@ mod tests {
             CLOCK_READS.with(|reads| reads.set(reads.get() + 1));
             std::time::Instant::now()
         }
+    }
+
+    /// [`CountingClock`] as a plain `fn` reads it: attempts cannot be cut off.
+    enum CountingBlockingClock {}
+
+    impl Clock for CountingBlockingClock {
+        fn now() -> std::time::Instant {
+            CountingClock::now()
+        }
+
+        const LIMITS_ATTEMPTS: bool = false;
+    }
+
+    #[test]
+    fn a_blocking_call_reads_no_clock_at_its_start_for_a_timeout_it_cannot_keep() {
+        let reads_to_begin = |policy: PolicyBuilder| {
+            let site = site_of(Box::leak(Box::new(PolicyEntry::new(policy.build().unwrap(), None, u64::MAX))));
+            let before = CLOCK_READS.with(Cell::get);
+            let _call = Call::<CountingBlockingClock>::begin(site);
+            CLOCK_READS.with(Cell::get) - before
+        };
+        assert_eq!(reads_to_begin(fixed(10, 3).attempt_timeout(ms(100))), 0, "a timeout it cannot keep");
+        assert_eq!(reads_to_begin(fixed(10, 3).max_elapsed(ms(100))), 1, "a deadline starts with the call");
     }
 
     #[test]
