@@ -375,3 +375,61 @@ fn a_blank_policy_name_is_an_error_in_a_file_and_in_code() {
     let in_code = Registry::builder().policy("", resilient::Policy::DEFAULT).build().unwrap_err().to_string();
     assert_eq!(in_code, format!("Registry::builder(): policies.\"\": {message}"));
 }
+
+#[test]
+fn a_registry_displays_as_a_configuration_file_that_reads_back_to_it() {
+    let file = r#"
+strict = true
+
+[defaults]
+max_attempts = 4
+jitter = "equal"
+
+[defaults.retry_budget]
+ratio = 0.25
+
+[policies.graph]
+max_attempts = "unbounded"
+max_elapsed = "1m 30s"
+attempt_timeout = "20s"
+
+[policies.graph.circuit_breaker]
+failure_ratio = 0.07
+sampling_window = "45s"
+
+[policies."a.b c"]
+backoff = "incremental"
+increment = "1.5s"
+
+[policies."quote\" and \\ and \t"]
+multiplier = 1.5
+
+[policies."ünïcödé"]
+nested = "retry"
+"#;
+    let same = |a: &Registry, b: &Registry| {
+        assert_eq!(a.is_strict(), b.is_strict());
+        assert_eq!(a.names().collect::<Vec<_>>(), b.names().collect::<Vec<_>>());
+        assert_eq!(a.defaults(), b.defaults());
+        // A name without a table resolves to the defaults, breaker and budget included.
+        for name in a.names().chain(["no-such-policy"]) {
+            assert_eq!(a.resolve(name), b.resolve(name), "{name}");
+            assert_eq!(a.circuit_breaker(name), b.circuit_breaker(name), "{name}");
+            assert_eq!(a.retry_budget(name), b.retry_budget(name), "{name}");
+        }
+    };
+    let loaded = load(file);
+    let written = loaded.to_string();
+    same(&loaded, &load(&written));
+    assert!(written.starts_with("strict = true\n\n[defaults]\nmax_attempts = 4\n"), "{written}");
+    assert!(written.contains("[policies.\"quote\\\" and \\\\ and \\u0009\"]\n"), "{written}");
+
+    // Written in code, with no breaker in the defaults.
+    let breaker = resilient::CircuitBreakerSettings { minimum_throughput: 5, ..Default::default() };
+    let built = Registry::builder()
+        .policy("search", resilient::Policy::builder().max_attempts(2).build().unwrap())
+        .circuit_breaker("search", breaker)
+        .build()
+        .unwrap();
+    same(&built, &load(&built.to_string()));
+}

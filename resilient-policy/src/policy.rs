@@ -350,9 +350,44 @@ impl Default for Policy {
     }
 }
 
+impl Policy {
+    /// The policy's keys as a configuration file writes them, each with its value in TOML:
+    /// `("max_attempts", "6")`, `("initial_delay", "\"100ms\"")`. Keys without a value
+    /// (no deadline, say) are left out. Written back into a `[policies.NAME]` table, they make
+    /// the same policy.
+    ///
+    /// ```
+    /// # extern crate resilient_policy as resilient;
+    /// use resilient::Policy;
+    ///
+    /// let entries = Policy::DEFAULT.config_entries();
+    /// assert_eq!(entries[0], ("max_attempts", "3".to_owned()));
+    /// assert!(!entries.iter().any(|(key, _)| *key == "max_elapsed"));
+    /// ```
+    pub fn config_entries(&self) -> Vec<(&'static str, String)> {
+        let text = |value: &str| format!("\"{value}\"");
+        let duration = |value: Duration| text(&crate::format_duration(value));
+        let mut entries = vec![
+            ("max_attempts", self.max_attempts.map_or_else(|| text("unbounded"), |attempts| attempts.to_string())),
+            ("backoff", text(self.backoff.name())),
+            ("initial_delay", duration(self.initial_delay)),
+        ];
+        entries.extend(self.increment.map(|increment| ("increment", duration(increment))));
+        entries.extend([
+            // `{:?}` keeps a whole number's `.0`, so that it reads back as a float.
+            ("multiplier", format!("{:?}", self.multiplier)),
+            ("jitter", text(self.jitter.name())),
+            ("max_delay", duration(self.max_delay)),
+        ]);
+        entries.extend(self.max_elapsed.map(|deadline| ("max_elapsed", duration(deadline))));
+        entries.extend(self.attempt_timeout.map(|timeout| ("attempt_timeout", duration(timeout))));
+        entries.push(("nested", text(self.nested.name())));
+        entries
+    }
+}
+
 /// The policy in the configuration file's words, one `key = value` after another, for a log
-/// line that says what a call site runs under. Each line of a `[policies.NAME]` table that
-/// holds these keys reads back to the same policy.
+/// line that says what a call site runs under (see [`Policy::config_entries`]).
 ///
 /// ```
 /// # extern crate resilient_policy as resilient;
@@ -368,24 +403,11 @@ impl Default for Policy {
 /// ```
 impl fmt::Display for Policy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let duration = crate::format_duration;
-        match self.max_attempts {
-            Some(attempts) => write!(f, "max_attempts = {attempts}")?,
-            None => f.write_str("max_attempts = \"unbounded\"")?,
+        for (index, (key, value)) in self.config_entries().into_iter().enumerate() {
+            let separator = if index == 0 { "" } else { ", " };
+            write!(f, "{separator}{key} = {value}")?;
         }
-        write!(f, ", backoff = \"{}\", initial_delay = \"{}\"", self.backoff.name(), duration(self.initial_delay))?;
-        if let Some(increment) = self.increment {
-            write!(f, ", increment = \"{}\"", duration(increment))?;
-        }
-        // `{:?}` keeps a whole number's `.0`, so that it reads back as a float.
-        write!(f, ", multiplier = {:?}, jitter = \"{}\"", self.multiplier, self.jitter.name())?;
-        write!(f, ", max_delay = \"{}\"", duration(self.max_delay))?;
-        for (key, value) in [("max_elapsed", self.max_elapsed), ("attempt_timeout", self.attempt_timeout)] {
-            if let Some(value) = value {
-                write!(f, ", {key} = \"{}\"", duration(value))?;
-            }
-        }
-        write!(f, ", nested = \"{}\"", self.nested.name())
+        Ok(())
     }
 }
 

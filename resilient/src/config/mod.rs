@@ -21,6 +21,7 @@
 mod error;
 mod source;
 mod verify;
+mod write;
 
 use std::collections::BTreeMap;
 use std::ops::Range;
