@@ -502,7 +502,10 @@ fn lookup(name: &str) -> &'static PolicyEntry {
     drop(unnamed);
     // `#[retry]` without a policy names `default`; falling back to the defaults is what it asks.
     if name != "default" {
-        let close = resilient_policy::did_you_mean(name, installed.by_name.keys().map(String::as_str));
+        // Sorted, so that of two names equally close the same one is suggested on every run.
+        let mut names: Vec<&str> = installed.by_name.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        let close = resilient_policy::did_you_mean(name, names);
         crate::telemetry::unknown_policy(name, installed.generation, close);
     }
     entry
