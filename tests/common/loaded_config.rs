@@ -5,7 +5,8 @@
 use resilient::{Delays, Policy, Registry};
 
 /// Loads `text` and checks the answer: an error points inside the text; a registry holds only
-/// what the code builder would accept too, and its policies' waits respect `max_delay`.
+/// what the code builder would accept too, its policies' waits respect `max_delay`, and it
+/// reads back from its own text (`Display`).
 pub fn load_and_check(text: &str) {
     match Registry::from_toml_str(text) {
         Err(error) => {
@@ -37,7 +38,25 @@ pub fn load_and_check(text: &str) {
             if let Err(error) = rebuilt.build() {
                 panic!("the file accepted what the code builder refuses: {error}\n{text}");
             }
+            // Written back as a file, it reads back to the same registry.
+            let written = registry.to_string();
+            match Registry::from_toml_str(&written) {
+                Ok(again) => same(&registry, &again, &written),
+                Err(error) => panic!("the registry's own text does not load: {error}\n{written}"),
+            }
         }
+    }
+}
+
+/// Asserts that `a` and `b` give every name the same policy, breaker and budget.
+fn same(a: &Registry, b: &Registry, written: &str) {
+    assert_eq!(a.is_strict(), b.is_strict(), "{written}");
+    assert_eq!(a.names().collect::<Vec<_>>(), b.names().collect::<Vec<_>>(), "{written}");
+    // A name without a table of its own gets the defaults, breaker and budget included.
+    for name in a.names().chain(["no-such-policy"]) {
+        assert_eq!(a.resolve(name), b.resolve(name), "{name} in {written}");
+        assert_eq!(a.circuit_breaker(name), b.circuit_breaker(name), "{name} in {written}");
+        assert_eq!(a.retry_budget(name), b.retry_budget(name), "{name} in {written}");
     }
 }
 
