@@ -173,6 +173,14 @@ pub fn derive_transient(input: TokenStream) -> TokenStream {
     transient::expand(input.into()).into()
 }
 
+/// What `crate = "..."` takes, in both macros' errors.
+const CRATE_EXPECTS_A_PATH: &str = "`crate` expects a path as a string, e.g. `crate = \"my_resilient\"`";
+
+/// The error for a `crate = "..."` whose string `text`, written at `span`, is not a path.
+fn not_a_path(text: &str, span: proc_macro2::Span) -> syn::Error {
+    syn::Error::new(span, format!("`{text}` is not a path; write e.g. `crate = \"my_resilient\"`"))
+}
+
 /// `tokens` with every span set to `span`, so that an error in them is reported there.
 fn respan(tokens: proc_macro2::TokenStream, span: proc_macro2::Span) -> proc_macro2::TokenStream {
     tokens

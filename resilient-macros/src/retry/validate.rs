@@ -119,14 +119,8 @@ fn check_arguments(args: RetryArgs, asynchronous: bool) -> syn::Result<(Source, 
                 policy_name = Some(text);
             }
             "crate" => {
-                let text =
-                    string_literal(&value, "`crate` expects a path as a string, e.g. `crate = \"my_resilient\"`")?;
-                let path = syn::parse_str::<syn::Path>(&text).map_err(|_| {
-                    syn::Error::new(
-                        value.span(),
-                        format!("`{text}` is not a path; write e.g. `crate = \"my_resilient\"`"),
-                    )
-                })?;
+                let text = string_literal(&value, crate::CRATE_EXPECTS_A_PATH)?;
+                let path = syn::parse_str::<syn::Path>(&text).map_err(|_| crate::not_a_path(&text, value.span()))?;
                 krate = Some(path);
             }
             _ if KEYS.contains(&name.as_str()) => inline.push((key, value)),

@@ -41,6 +41,8 @@ pub struct Mark {
 }
 
 const ARGUMENTS: [&str; 6] = ["throttled", "retry_after", "delegate", "with", "default", "crate"];
+/// What the attribute takes, for the errors that list it.
+const EXPECTED: &str = "expected one of `throttled`, `retry_after = field`, `delegate`, `with = path`, `default = permanent | transient`, `crate = \"path\"`";
 
 impl<'a> Input<'a> {
     pub fn parse(original: &'a DeriveInput) -> syn::Result<Self> {
@@ -123,7 +125,7 @@ fn mark(attr: &Attribute) -> syn::Result<Option<Mark>> {
     attr.parse_nested_meta(|meta| {
         keys += 1;
         let Some(key) = meta.path.get_ident().map(Ident::to_string) else {
-            return Err(meta.error("expected one of `throttled`, `retry_after = field`, `delegate`, `with = path`, `default = permanent | transient`, `crate = \"path\"`"));
+            return Err(meta.error(EXPECTED));
         };
         let span = meta.path.span();
         let duplicate = || Err(syn::Error::new(span, format!("duplicate `{key}`; remove one")));
@@ -172,13 +174,11 @@ fn mark(attr: &Attribute) -> syn::Result<Option<Mark>> {
                 }
             }
             "crate" => {
-                const EXPECTS_A_PATH: &str = "`crate` expects a path as a string, e.g. `crate = \"my_resilient\"`";
-                let value = meta.value().map_err(|_| syn::Error::new(span, EXPECTS_A_PATH))?;
-                let text: syn::LitStr = value.parse().map_err(|error| syn::Error::new(error.span(), EXPECTS_A_PATH))?;
-                let path = text.parse::<syn::Path>().map_err(|_| {
-                    let message = format!("`{}` is not a path; write e.g. `crate = \"my_resilient\"`", text.value());
-                    syn::Error::new(text.span(), message)
-                })?;
+                use crate::CRATE_EXPECTS_A_PATH;
+                let value = meta.value().map_err(|_| syn::Error::new(span, CRATE_EXPECTS_A_PATH))?;
+                let text: syn::LitStr =
+                    value.parse().map_err(|error| syn::Error::new(error.span(), CRATE_EXPECTS_A_PATH))?;
+                let path = text.parse::<syn::Path>().map_err(|_| crate::not_a_path(&text.value(), text.span()))?;
                 if mark.krate.replace((text.span(), path)).is_some() {
                     return duplicate();
                 }
@@ -186,9 +186,7 @@ fn mark(attr: &Attribute) -> syn::Result<Option<Mark>> {
             other => {
                 let message = match did_you_mean(other, ARGUMENTS) {
                     Some(suggestion) => format!("unknown argument `{other}`; did you mean `{suggestion}`?"),
-                    None => format!(
-                        "unknown argument `{other}`; expected one of `throttled`, `retry_after = field`, `delegate`, `with = path`, `default = permanent | transient`, `crate = \"path\"`"
-                    ),
+                    None => format!("unknown argument `{other}`; {EXPECTED}"),
                 };
                 return Err(syn::Error::new(span, message));
             }
