@@ -240,6 +240,19 @@ impl RegistryBuilder {
     }
 }
 
+/// How to mend a call site's missing policy `name`, given the names configured: the one it
+/// is closest to, as a typo's target, else a table of its own. For `init()`'s warning and the
+/// run-time one alike.
+pub(crate) fn missing_policy_fix<'a>(name: &str, configured: impl IntoIterator<Item = &'a str>) -> String {
+    // Sorted, so that of two names equally close the same one is suggested on every run.
+    let mut configured: Vec<&str> = configured.into_iter().collect();
+    configured.sort_unstable();
+    match resilient_policy::did_you_mean(name, configured) {
+        Some(close) => format!("did you mean `{close}`?"),
+        None => format!("add `[policies.{name}]` or fix the name"),
+    }
+}
+
 /// Why a blank policy name is refused, in a file and in code.
 pub(crate) const BLANK_NAME: &str =
     "a policy name cannot be blank: no `#[retry(policy = \"...\")]` can name it; name it, e.g. `graph`";
@@ -502,11 +515,8 @@ fn lookup(name: &str) -> &'static PolicyEntry {
     drop(unnamed);
     // `#[retry]` without a policy names `default`; falling back to the defaults is what it asks.
     if name != "default" {
-        // Sorted, so that of two names equally close the same one is suggested on every run.
-        let mut names: Vec<&str> = installed.by_name.keys().map(String::as_str).collect();
-        names.sort_unstable();
-        let close = resilient_policy::did_you_mean(name, names);
-        crate::telemetry::unknown_policy(name, installed.generation, close);
+        let fix = missing_policy_fix(name, installed.by_name.keys().map(String::as_str));
+        crate::telemetry::unknown_policy(name, installed.generation, &fix);
     }
     entry
 }

@@ -92,12 +92,8 @@ pub(crate) fn giving_up(site: &CallSite, attempts: u32, elapsed: Duration, reaso
 }
 
 /// `WARN`, once per name and registry: a call named a policy the registry does not have;
-/// `close` is a name the registry has that looks like a typo's target.
-pub(crate) fn unknown_policy(name: &str, generation: u64, close: Option<&str>) {
-    let fix = match close {
-        Some(close) => format!("did you mean `{close}`?"),
-        None => format!("add `[policies.{name}]` to the configuration or fix the name"),
-    };
+/// `fix` says how to mend it (`registry::missing_policy_fix`).
+pub(crate) fn unknown_policy(name: &str, generation: u64, fix: &str) {
     tracing::warn!(
         target: "resilient",
         policy = name,

@@ -20,10 +20,7 @@ pub(crate) fn call_sites<'a>(
             message,
         };
         if let Some(name) = site.policy().filter(|name| *name != "default" && registry.policy(name).is_none()) {
-            let fix = match resilient_policy::did_you_mean(name, registry.names()) {
-                Some(close) => format!("did you mean `{close}`?"),
-                None => format!("add `[policies.{name}]` or fix the name"),
-            };
+            let fix = crate::registry::missing_policy_fix(name, registry.names());
             let message = format!(
                 "`#[retry(policy = \"{name}\")]` names a policy the configuration does not define, so it runs under `[defaults]`; {fix}"
             );
