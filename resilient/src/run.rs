@@ -947,7 +947,7 @@ mod tests {
     #[test]
     fn a_blocking_call_reads_no_clock_at_its_start_for_a_timeout_it_cannot_keep() {
         let reads_to_begin = |policy: PolicyBuilder| {
-            let site = site_of(Box::leak(Box::new(PolicyEntry::new(policy.build().unwrap(), None, u64::MAX))));
+            let site = site(policy);
             let before = CLOCK_READS.with(Cell::get);
             let _call = Call::<CountingBlockingClock>::begin(site);
             CLOCK_READS.with(Cell::get) - before
