@@ -136,6 +136,7 @@ pub fn retry(args: TokenStream, item: TokenStream) -> TokenStream {
 /// ```
 /// use std::time::Duration;
 /// use resilient::{Classification, Transient};
+/// # mod http_client { #[derive(Debug)] pub struct Error { pub status: u16 } }
 ///
 /// #[derive(Debug, Transient)]
 /// #[transient(default = permanent)]
@@ -144,11 +145,19 @@ pub fn retry(args: TokenStream, item: TokenStream) -> TokenStream {
 ///     TooManyRequests(Option<Duration>),
 ///     #[transient(delegate)]
 ///     Io(std::io::Error),
+///     // Another crate's error cannot implement `Transient` here: a function classifies it.
+///     #[transient(with = by_status)]
+///     Http(http_client::Error),
 ///     BadRequest,
+/// }
+///
+/// fn by_status(error: &http_client::Error) -> Classification {
+///     Classification::from_http_status(error.status, None)
 /// }
 ///
 /// let throttled = ApiError::TooManyRequests(Some(Duration::from_secs(2)));
 /// assert_eq!(throttled.classify(), Classification::Throttled { retry_after: Some(Duration::from_secs(2)) });
+/// assert_eq!(ApiError::Http(http_client::Error { status: 502 }).classify(), Classification::Transient);
 /// assert_eq!(ApiError::BadRequest.classify(), Classification::Permanent);
 /// ```
 ///
@@ -157,12 +166,15 @@ pub fn retry(args: TokenStream, item: TokenStream) -> TokenStream {
 /// ```
 /// # use std::time::Duration;
 /// # use resilient::{Classification, Transient};
-/// # enum ApiError { TooManyRequests(Option<Duration>), Io(std::io::Error), BadRequest }
+/// # mod http_client { pub struct Error { pub status: u16 } }
+/// # fn by_status(error: &http_client::Error) -> Classification { Classification::from_http_status(error.status, None) }
+/// # enum ApiError { TooManyRequests(Option<Duration>), Io(std::io::Error), Http(http_client::Error), BadRequest }
 /// impl Transient for ApiError {
 ///     fn classify(&self) -> Classification {
 ///         match self {
 ///             ApiError::TooManyRequests(retry_after) => Classification::Throttled { retry_after: *retry_after },
 ///             ApiError::Io(error) => error.classify(),
+///             ApiError::Http(error) => by_status(error),
 ///             ApiError::BadRequest => Classification::Permanent,
 ///         }
 ///     }

@@ -120,7 +120,8 @@ impl Classification {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` does not say which of its errors are transient",
     label = "`{Self}` does not implement `resilient::Transient`",
-    note = "add `#[derive(resilient::Transient)]` to `{Self}` and mark each variant `#[transient]`, `#[transient(throttled)]` or `#[permanent]`, or implement `Transient` by hand"
+    note = "add `#[derive(resilient::Transient)]` to `{Self}` and mark each variant `#[transient]`, `#[transient(throttled)]` or `#[permanent]`, or implement `Transient` by hand",
+    note = "if `{Self}` is another crate's type, wrap it in an error enum of your own whose variant classifies it with `#[transient(with = path)]`"
 )]
 pub trait Transient {
     /// Classifies this error for the retry loop.
