@@ -294,7 +294,9 @@ impl PolicyBuilder {
     fn repeated_immediate_retry(&self) -> Option<PolicyError> {
         let p = self.finish();
         let retries = self.attempts.map_or(u64::MAX, |n| n.saturating_sub(1));
-        if retries < 2 || p.base_delay(2) > Duration::ZERO {
+        // A `max_delay` below `initial_delay` caps every delay to it, so a zero `max_delay`
+        // lands here too; that problem is reported already, and names the key the user wrote.
+        if retries < 2 || p.base_delay(2) > Duration::ZERO || p.max_delay < p.initial_delay {
             return None;
         }
         let allowed = match self.attempts {
@@ -309,11 +311,15 @@ impl PolicyBuilder {
                 ),
             )
         } else {
+            // Raising `initial_delay` alone would fall foul of a zero `max_delay`: name both.
+            let fix = if p.max_delay == Duration::ZERO {
+                "set `initial_delay` and `max_delay` above zero, e.g. \"100ms\" and \"20s\""
+            } else {
+                "set `initial_delay` above zero, e.g. \"100ms\""
+            };
             PolicyError::new(
                 "initial_delay",
-                format!(
-                    "a zero delay retries immediately, allowed for at most one retry, but {allowed}; set `initial_delay` above zero, e.g. \"100ms\""
-                ),
+                format!("a zero delay retries immediately, allowed for at most one retry, but {allowed}; {fix}"),
             )
         })
     }
@@ -406,6 +412,15 @@ mod tests {
         );
         let zero_delay = error(Policy::builder().backoff(Backoff::Fixed).initial_delay(Duration::ZERO));
         assert!(zero_delay.starts_with("initial_delay: a zero delay retries immediately"), "{zero_delay}");
+        // A zero `max_delay` is its own problem; with a zero `initial_delay`, both need raising.
+        let zero_cap = Policy::builder().max_delay(Duration::ZERO).problems();
+        let keys: Vec<&str> = zero_cap.iter().map(|problem| problem.key()).collect();
+        assert_eq!(keys, ["max_delay"]);
+        let both_zero = error(Policy::builder().initial_delay(Duration::ZERO).max_delay(Duration::ZERO));
+        assert!(
+            both_zero.ends_with("set `initial_delay` and `max_delay` above zero, e.g. \"100ms\" and \"20s\""),
+            "{both_zero}"
+        );
         // Incremental from zero waits on the second retry, so it is fine.
         let incremental = Policy::builder()
             .backoff(Backoff::Incremental)
