@@ -30,8 +30,12 @@ use proc_macro::TokenStream;
 /// Arguments: references are re-borrowed for each attempt; owned arguments are cloned for
 /// every attempt but the last, which gets the original (a non-`Clone` owned argument is a
 /// compile error that suggests a reference; `self` by value is refused). `return` and `?` in
-/// the body end the attempt, as they ended the call before. The future is `Send` whenever the
-/// body's is. Plain `fn`s wait with `std::thread::sleep` and have no attempt timeout (an
+/// the body end the attempt, as they ended the call before. A result cannot borrow from a
+/// `&mut` argument (`&mut self` included): each attempt re-borrows the argument, and today's
+/// borrow checker cannot see that a failed attempt's borrow ended before the next one began
+/// (rust-lang/rust#54663). A `&mut` in the result is a compile error that says so; return
+/// owned data, or an index or a key to borrow with after the call. The future is `Send`
+/// whenever the body's is. Plain `fn`s wait with `std::thread::sleep` and have no attempt timeout (an
 /// inline `attempt_timeout` on one does not compile; `resilient::init()` warns of a named
 /// policy's).
 ///
