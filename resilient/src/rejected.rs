@@ -32,7 +32,7 @@ pub enum Rejected {
     },
     /// An attempt ran past the policy's `attempt_timeout` (or the time left before
     /// `max_elapsed`) and was cancelled. Transient: the next attempt may be faster.
-    #[error("attempt timed out after {}", resilient_policy::format_duration(*timeout))]
+    #[error("attempt timed out after {}", to_the_millisecond(*timeout))]
     AttemptTimedOut {
         /// The limit that ran out.
         timeout: Duration,
@@ -44,11 +44,17 @@ fn circuit_open(policy: &str, retry_in: Duration) -> String {
         // The break is over and another call is the probe: its outcome decides.
         format!("circuit breaker of policy `{policy}` is half-open; another call is probing the service")
     } else {
-        format!(
-            "circuit breaker of policy `{policy}` is open; next probe in {}",
-            resilient_policy::format_duration(retry_in)
-        )
+        format!("circuit breaker of policy `{policy}` is open; next probe in {}", to_the_millisecond(retry_in))
     }
+}
+
+/// A duration for a message, rounded up to the millisecond. The durations a call reports are
+/// measured on the clock to the nanosecond (the break's end less now, the time left before a
+/// deadline), and "next probe in 14s 999ms 999us 877ns" says no more than "15s". Rounded up,
+/// so that time still to wait never reads as none.
+pub(crate) fn to_the_millisecond(duration: Duration) -> String {
+    let millis = duration.as_nanos().div_ceil(1_000_000);
+    resilient_policy::format_duration(Duration::from_millis(u64::try_from(millis).unwrap_or(u64::MAX)))
 }
 
 impl Transient for Rejected {
@@ -74,5 +80,17 @@ mod tests {
             probing.to_string(),
             "circuit breaker of policy `graph` is half-open; another call is probing the service"
         );
+    }
+
+    #[test]
+    fn durations_measured_to_the_nanosecond_read_to_the_millisecond() {
+        let open = Rejected::CircuitOpen { policy: "graph", retry_in: Duration::from_nanos(14_999_999_877) };
+        assert_eq!(open.to_string(), "circuit breaker of policy `graph` is open; next probe in 15s");
+        let almost_over = Rejected::CircuitOpen { policy: "graph", retry_in: Duration::from_nanos(1) };
+        assert_eq!(almost_over.to_string(), "circuit breaker of policy `graph` is open; next probe in 1ms");
+        let timed_out = Rejected::AttemptTimedOut { timeout: Duration::from_nanos(1_234_567_891) };
+        assert_eq!(timed_out.to_string(), "attempt timed out after 1s 235ms");
+        let longest = Rejected::AttemptTimedOut { timeout: Duration::MAX };
+        assert!(longest.to_string().starts_with("attempt timed out after "), "no overflow");
     }
 }

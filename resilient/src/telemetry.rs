@@ -138,6 +138,6 @@ pub(crate) fn untimed_without_runtime(timeout: Duration) {
         target: "resilient",
         timeout_ms = timeout.as_millis() as u64,
         "an attempt timeout of {} cannot be kept outside a tokio runtime, so the attempt runs untimed; {RUN_IN_TOKIO}",
-        resilient_policy::format_duration(timeout)
+        crate::rejected::to_the_millisecond(timeout)
     );
 }
