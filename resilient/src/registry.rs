@@ -1,6 +1,6 @@
 //! Named policies, the process-wide registry, and how a call site finds its policy.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 
@@ -154,6 +154,9 @@ pub fn stats() -> crate::Stats {
 #[derive(Debug, Clone, Default)]
 pub struct RegistryBuilder {
     registry: Registry,
+    /// Names given a breaker or a budget but no policy: they take the defaults' policy at
+    /// `build`, as a file's tables inherit `[defaults]` wherever it is written.
+    without_policy: BTreeSet<String>,
 }
 
 impl RegistryBuilder {
@@ -166,19 +169,21 @@ impl RegistryBuilder {
     /// Registers `policy` under `name`, replacing any earlier one of that name (and keeping
     /// its breaker and budget).
     pub fn policy(mut self, name: impl Into<String>, policy: Policy) -> Self {
-        self.named(name).policy = policy;
+        let name = name.into();
+        self.named(name.clone()).policy = policy;
+        self.without_policy.remove(&name);
         self
     }
 
-    /// Gives the policy `name` a circuit breaker. A name not registered yet gets the defaults'
-    /// policy.
+    /// Gives the policy `name` a circuit breaker. A name given no [`policy`](Self::policy) runs
+    /// under the [`defaults`](Self::defaults), set before or after.
     pub fn circuit_breaker(mut self, name: impl Into<String>, settings: CircuitBreakerSettings) -> Self {
         self.named(name).circuit_breaker = Some(settings);
         self
     }
 
-    /// Gives the policy `name` a retry budget. A name not registered yet gets the defaults'
-    /// policy.
+    /// Gives the policy `name` a retry budget. A name given no [`policy`](Self::policy) runs
+    /// under the [`defaults`](Self::defaults), set before or after.
     pub fn retry_budget(mut self, name: impl Into<String>, settings: RetryBudgetSettings) -> Self {
         self.named(name).retry_budget = Some(settings);
         self
@@ -191,11 +196,11 @@ impl RegistryBuilder {
     }
 
     fn named(&mut self, name: impl Into<String>) -> &mut NamedPolicy {
-        let defaults = &self.registry.defaults;
-        self.registry
-            .policies
-            .entry(name.into())
-            .or_insert_with(|| NamedPolicy { policy: defaults.policy.clone(), ..NamedPolicy::default() })
+        let name = name.into();
+        if !self.registry.policies.contains_key(&name) {
+            self.without_policy.insert(name.clone());
+        }
+        self.registry.policies.entry(name).or_default()
     }
 
     /// The registry, once its breaker and budget settings are checked (its policies were
@@ -215,7 +220,12 @@ impl RegistryBuilder {
     ///     "Registry::builder(): policies.graph.circuit_breaker.failure_ratio: expected a number in (0, 1], found 0; e.g. `failure_ratio = 0.5`"
     /// );
     /// ```
-    pub fn build(self) -> Result<Registry, ConfigError> {
+    pub fn build(mut self) -> Result<Registry, ConfigError> {
+        for name in &self.without_policy {
+            if let Some(named) = self.registry.policies.get_mut(name) {
+                named.policy = self.registry.defaults.policy.clone();
+            }
+        }
         let mut issues = Vec::new();
         let mut issue = |path: String, message: String| {
             issues.push(ConfigIssue { location: Location::Code, path, message });
@@ -603,6 +613,29 @@ mod tests {
         // The same settings, corrected, build.
         let fine = CircuitBreakerSettings { sampling_window: Duration::from_secs(20), ..Default::default() };
         assert!(Registry::builder().policy("search", timed).circuit_breaker("search", fine).build().is_ok());
+    }
+
+    #[test]
+    fn a_name_given_only_a_breaker_runs_under_the_defaults_set_before_or_after() {
+        let defaults = attempts(2);
+        let registry = Registry::builder()
+            .circuit_breaker("breaker-first", CircuitBreakerSettings::default())
+            .retry_budget("budget-first", RetryBudgetSettings::default())
+            .defaults(defaults.clone())
+            .circuit_breaker("breaker-after", CircuitBreakerSettings::default())
+            .build()
+            .unwrap();
+        for name in ["breaker-first", "budget-first", "breaker-after"] {
+            assert_eq!(registry.resolve(name), &defaults, "{name}");
+        }
+        // A policy of its own wins, whichever comes first.
+        let own = Registry::builder()
+            .circuit_breaker("graph", CircuitBreakerSettings::default())
+            .policy("graph", attempts(5))
+            .defaults(defaults)
+            .build()
+            .unwrap();
+        assert_eq!(own.resolve("graph").max_attempts(), Some(5));
     }
 
     #[test]
