@@ -1,5 +1,6 @@
-//! The `watch` feature: a changed configuration file is reloaded; a bad one is reported and the
-//! last good registry stays. Real file system, real time: the watcher polls on its own thread.
+//! The `watch` feature: a changed configuration file is reloaded (and one created after `init`
+//! chose the built-in defaults is loaded); a bad one is reported and the last good registry
+//! stays. Real file system, real time: the watcher polls on its own thread.
 
 #![cfg(feature = "watch")]
 
@@ -112,5 +113,21 @@ fn a_changed_file_is_reloaded_and_a_bad_one_is_not() {
     });
     // A generous bound, so that a failure is reported rather than hung for an hour.
     assert!(done.recv_timeout(Duration::from_secs(60)).is_ok(), "dropping the watcher waited for its interval");
+
+    // Started under the built-in defaults (no variable, no `./resilient.toml`), the watcher
+    // loads a `./resilient.toml` created later.
+    let empty_dir = dir.join("started-without-a-file");
+    std::fs::create_dir_all(&empty_dir).unwrap();
+    let original = std::env::current_dir().unwrap();
+    std::env::set_current_dir(&empty_dir).unwrap();
+    // SAFETY: as above.
+    unsafe { std::env::remove_var("RESILIENT_CONFIG") };
+    resilient::init().unwrap();
+    assert_eq!(attempts(), 3, "built-in defaults");
+    let watcher = resilient::watch(Duration::from_millis(10));
+    replace(&empty_dir.join("resilient.toml"), &policy(6));
+    assert!(until_attempts(6), "a file created after init was not picked up");
+    drop(watcher);
+    std::env::set_current_dir(original).unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -78,7 +78,12 @@ impl Registry {
     /// ```
     pub fn from_path(path: impl AsRef<Path>) -> Result<Registry, ConfigError> {
         let path = path.as_ref();
-        let name = path.display().to_string();
+        Registry::from_file_named(path, &path.display().to_string())
+    }
+
+    /// [`from_path`](Self::from_path), naming the file `name` in messages.
+    pub(crate) fn from_file_named(path: &Path, name: &str) -> Result<Registry, ConfigError> {
+        let name = name.to_owned();
         let bytes = std::fs::read(path).map_err(|error| {
             ConfigError::single(
                 Location::WholeFile(name.clone()),

@@ -14,8 +14,20 @@ const LOCAL_FILE: &str = "resilient.toml";
 /// Where the installed registry came from, so [`reload`] reads the same source.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Source {
-    File(PathBuf),
+    /// A file: `named` as the user named it, for messages, and `at`, where that was when it
+    /// was named. A relative path is resolved against the working directory of that moment,
+    /// so that a process that changes directory later (a daemon does) reloads the same file.
+    File { named: PathBuf, at: PathBuf },
+    /// No file: `$RESILIENT_CONFIG` was unset and `./resilient.toml` did not exist.
     BuiltIn,
+}
+
+impl Source {
+    fn file(named: PathBuf) -> Source {
+        // Fails only for an empty path, which `load` reports.
+        let at = std::path::absolute(&named).unwrap_or_else(|_| named.clone());
+        Source::File { named, at }
+    }
 }
 
 static SOURCE: Mutex<Option<Source>> = Mutex::new(None);
@@ -23,21 +35,32 @@ static SOURCE: Mutex<Option<Source>> = Mutex::new(None);
 fn discover() -> Source {
     match std::env::var_os(ENV) {
         // Named explicitly: a missing file is an error, not a silent fallback.
-        Some(path) => Source::File(PathBuf::from(path)),
-        None if Path::new(LOCAL_FILE).is_file() => Source::File(PathBuf::from(LOCAL_FILE)),
+        Some(path) => Source::file(PathBuf::from(path)),
+        None if Path::new(LOCAL_FILE).is_file() => Source::file(PathBuf::from(LOCAL_FILE)),
         None => Source::BuiltIn,
+    }
+}
+
+/// The source [`reload`] reads: the file [`init`] or the last reload read, or, if there was
+/// none, the one `init` would find now. The built-in defaults stood in for a missing file,
+/// and a reload after operations create `./resilient.toml` should load it, not the defaults
+/// again.
+fn reload_source() -> Source {
+    match lock().clone() {
+        Some(file @ Source::File { .. }) => file,
+        Some(Source::BuiltIn) | None => discover(),
     }
 }
 
 fn load(source: &Source) -> Result<Registry, ConfigError> {
     match source {
         // `RESILIENT_CONFIG=` names no file: reading "" would report a file without a name.
-        Source::File(path) if path.as_os_str().is_empty() => Err(ConfigError::single(
+        Source::File { named, .. } if named.as_os_str().is_empty() => Err(ConfigError::single(
             super::Location::WholeFile(format!("${ENV}")),
             "",
             "set, but empty; set it to the configuration file, or unset it to use ./resilient.toml or the built-in defaults",
         )),
-        Source::File(path) => Registry::from_path(path),
+        Source::File { named, at } => Registry::from_file_named(at, &named.display().to_string()),
         Source::BuiltIn => Ok(Registry::default()),
     }
 }
@@ -64,8 +87,8 @@ pub fn init() -> Result<Vec<ConfigWarning>, ConfigError> {
     load_and_install(discover())
 }
 
-/// Re-reads the source [`init`] used (or, before any `init`, the one it would use), verifies it
-/// and swaps it in atomically: calls that start afterwards use it, calls in flight finish under
+/// Re-reads the file [`init`] used (or, if it found none or never ran, the one it would find
+/// now: `./resilient.toml` created since is loaded), verifies it and swaps it in atomically: calls that start afterwards use it, calls in flight finish under
 /// the policy they started with. On error the current registry stays and the error is returned.
 /// A source that has not changed leaves the installed registry as it is (see
 /// [`install`](crate::install)), so reloading on a timer costs no memory. Circuit breakers
@@ -83,8 +106,7 @@ pub fn init() -> Result<Vec<ConfigWarning>, ConfigError> {
 /// # Ok::<(), resilient::ConfigError>(())
 /// ```
 pub fn reload() -> Result<Vec<ConfigWarning>, ConfigError> {
-    let source = lock().clone().unwrap_or_else(discover);
-    load_and_install(source)
+    load_and_install(reload_source())
 }
 
 fn lock() -> std::sync::MutexGuard<'static, Option<Source>> {
@@ -103,11 +125,11 @@ fn load_and_install(source: Source) -> Result<Vec<ConfigWarning>, ConfigError> {
     Ok(warnings)
 }
 
-/// The configuration file [`init`] or [`reload`] last loaded, if any.
+/// The configuration file [`reload`] would read, if any.
 #[cfg(feature = "watch")]
 fn current_file() -> Option<PathBuf> {
-    match lock().clone().unwrap_or_else(discover) {
-        Source::File(path) => Some(path),
+    match reload_source() {
+        Source::File { at, .. } => Some(at),
         Source::BuiltIn => None,
     }
 }
@@ -133,7 +155,9 @@ pub struct Watcher {
 }
 
 /// Starts a thread that checks the configuration file every `interval` and calls [`reload`]
-/// when its contents change and have stayed the same for one more interval. A reload is
+/// when its contents change and have stayed the same for one more interval. (Started under
+/// the built-in defaults, it checks for the file [`reload`] would find: a `./resilient.toml`
+/// created later is loaded.) A reload is
 /// reported as an `INFO` event, and its warnings as `WARN` events, as `reload` logs them. A
 /// file that fails to load keeps the last good registry and is reported as an `ERROR` event;
 /// the next change is tried again. The thread reads the file once per interval, so an

@@ -1,0 +1,67 @@
+//! `resilient::reload` without `$RESILIENT_CONFIG`: it finds a `./resilient.toml` created
+//! after `init` chose the built-in defaults, and it keeps reading that file after the process
+//! changes directory, as a daemon does.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
+
+use resilient::retry;
+
+mod common;
+use common::Error;
+
+/// Counts its attempts: how the test sees which policy is installed.
+#[retry(policy = "graph")]
+fn graph(calls: &AtomicU32) -> Result<(), Error> {
+    calls.fetch_add(1, SeqCst);
+    Err(Error::Unavailable)
+}
+
+fn attempts() -> u32 {
+    let calls = AtomicU32::new(0);
+    assert!(graph(&calls).is_err());
+    calls.load(SeqCst)
+}
+
+fn graph_with_attempts(attempts: u32) -> String {
+    format!("[policies.graph]\nmax_attempts = {attempts}\nbackoff = \"fixed\"\ninitial_delay = \"1ms\"\n")
+}
+
+/// One test: the working directory, the environment and the installed registry are
+/// process-wide.
+#[test]
+fn reload_finds_a_file_created_later_and_keeps_it_across_a_change_of_directory() {
+    let base = std::env::temp_dir().join(format!("resilient-working-directory-{}", std::process::id()));
+    let (start, elsewhere): (PathBuf, PathBuf) = (base.join("start"), base.join("elsewhere"));
+    std::fs::create_dir_all(&start).unwrap();
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let file = start.join("resilient.toml");
+    let original = std::env::current_dir().unwrap();
+    // SAFETY: this binary has a single test, so no other thread reads the environment.
+    unsafe { std::env::remove_var("RESILIENT_CONFIG") };
+    std::env::set_current_dir(&start).unwrap();
+
+    // No file yet: the built-in defaults (3 attempts), and a warning that `graph` is missing.
+    resilient::init().unwrap();
+    assert_eq!(attempts(), 3, "built-in defaults");
+
+    // Operations create the file, then ask for a reload: it is loaded.
+    std::fs::write(&file, graph_with_attempts(2)).unwrap();
+    resilient::reload().unwrap();
+    assert_eq!(attempts(), 2, "the file created after init is loaded");
+
+    // The process moves elsewhere; the reload still reads the file it loaded.
+    std::env::set_current_dir(&elsewhere).unwrap();
+    std::fs::write(&file, graph_with_attempts(4)).unwrap();
+    resilient::reload().unwrap();
+    assert_eq!(attempts(), 4, "the same file, after a change of directory");
+
+    // Messages name the file as it was found.
+    std::fs::write(&file, "[policies.graph]\nmax_attempts = 0\n").unwrap();
+    let bad = resilient::reload().unwrap_err().to_string();
+    assert!(bad.starts_with("resilient.toml:2:16: policies.graph.max_attempts"), "{bad}");
+    assert_eq!(attempts(), 4, "a bad file keeps the last good registry");
+
+    std::env::set_current_dir(original).unwrap();
+    std::fs::remove_dir_all(base).unwrap();
+}
