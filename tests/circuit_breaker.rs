@@ -1,6 +1,7 @@
 //! The circuit breaker through `#[retry]`, under the paused clock: it opens when ratio and
 //! throughput are both met, rejects without calling the operation, lets exactly one probe
-//! through when half-open, and the probe's outcome closes or re-opens it.
+//! through when half-open, and the probe's outcome closes or re-opens it; a probe cancelled or
+//! panicking has none, and the next call probes.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering::SeqCst};
@@ -11,10 +12,11 @@ use resilient::{BreakerState, CircuitBreakerSettings, Policy, Registry, Rejected
 mod common;
 use common::Error;
 
-/// A service that fails while `down` is set.
+/// A service that fails while `down` is set, and panics while `panics` is.
 #[derive(Default)]
 struct Service {
     down: AtomicBool,
+    panics: AtomicBool,
     calls: AtomicU32,
 }
 
@@ -22,6 +24,7 @@ impl Service {
     async fn handle(&self) -> Result<(), Error> {
         self.calls.fetch_add(1, SeqCst);
         tokio::time::sleep(Duration::from_millis(10)).await;
+        assert!(!self.panics.load(SeqCst), "the service panics, on purpose: a probe that panics");
         if self.down.load(SeqCst) { Err(Error::Unavailable) } else { Ok(()) }
     }
 }
@@ -91,9 +94,22 @@ async fn the_breaker_opens_rejects_probes_and_closes() {
     assert_eq!(outcomes.iter().filter(|o| matches!(o, Err(Error::Rejected(_)))).count(), 19);
     assert_eq!(state(), BreakerState::Open, "a failed probe re-opens");
 
-    // The service recovers; after the next break, the probe succeeds and closes the breaker.
+    // The service recovers. After the next break, a probe cut off mid-attempt, then one that
+    // panics, leave no outcome: the breaker stays half-open, and the next call probes.
     service.down.store(false, SeqCst);
     tokio::time::advance(Duration::from_secs(5)).await;
+    let cancelled = tokio::time::timeout(Duration::from_millis(1), call(&service)).await;
+    assert!(cancelled.is_err(), "the probe was cut off mid-attempt");
+    assert_eq!(state(), BreakerState::HalfOpen);
+    service.panics.store(true, SeqCst);
+    let panicked = tokio::spawn({
+        let service = Arc::clone(&service);
+        async move { call(&service).await }
+    });
+    assert!(panicked.await.unwrap_err().is_panic());
+    service.panics.store(false, SeqCst);
+    assert_eq!(state(), BreakerState::HalfOpen);
+    // The probe succeeds and closes the breaker.
     assert_eq!(call(&service).await, Ok(()));
     assert_eq!(state(), BreakerState::Closed);
     assert_eq!(call(&service).await, Ok(()));
