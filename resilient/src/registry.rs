@@ -189,6 +189,35 @@ impl RegistryBuilder {
         self
     }
 
+    /// Gives every name a circuit breaker of its own with these settings, as
+    /// `[defaults.circuit_breaker]` does in a file: names given none by
+    /// [`circuit_breaker`](Self::circuit_breaker), and names with no policy registered (each
+    /// name a call site uses gets its own breaker, so one failing service opens no other's).
+    ///
+    /// ```
+    /// use resilient::{CircuitBreakerSettings, Policy, Registry};
+    ///
+    /// let registry = Registry::builder()
+    ///     .defaults_circuit_breaker(CircuitBreakerSettings::default())
+    ///     .policy("graph", Policy::DEFAULT)
+    ///     .build()?;
+    /// assert!(registry.circuit_breaker("graph").is_some());
+    /// assert!(registry.circuit_breaker("any-other-name").is_some());
+    /// # Ok::<(), resilient::ConfigError>(())
+    /// ```
+    pub fn defaults_circuit_breaker(mut self, settings: CircuitBreakerSettings) -> Self {
+        self.registry.defaults.circuit_breaker = Some(settings);
+        self
+    }
+
+    /// Gives every name a retry budget of its own with these settings, as
+    /// `[defaults.retry_budget]` does in a file (see
+    /// [`defaults_circuit_breaker`](Self::defaults_circuit_breaker)).
+    pub fn defaults_retry_budget(mut self, settings: RetryBudgetSettings) -> Self {
+        self.registry.defaults.retry_budget = Some(settings);
+        self
+    }
+
     /// Makes a call site naming a missing policy an error of [`init`](crate::init).
     pub fn strict(mut self, strict: bool) -> Self {
         self.registry.strict = strict;
@@ -221,32 +250,48 @@ impl RegistryBuilder {
     /// );
     /// ```
     pub fn build(mut self) -> Result<Registry, ConfigError> {
-        for name in &self.without_policy {
-            if let Some(named) = self.registry.policies.get_mut(name) {
-                named.policy = self.registry.defaults.policy.clone();
-            }
-        }
         let mut issues = Vec::new();
-        let mut issue = |path: String, message: String| {
-            issues.push(ConfigIssue { location: Location::Code, path, message });
-        };
-        for (name, named) in &self.registry.policies {
+        let defaults = &self.registry.defaults;
+        check_shared_settings("defaults", defaults, defaults, &mut issues);
+        for (name, named) in &mut self.registry.policies {
             if name.trim().is_empty() {
-                issue(format!("policies.{name:?}"), BLANK_NAME.to_owned());
+                issues.push(code_issue(format!("policies.{name:?}"), BLANK_NAME.to_owned()));
             }
-            if let Some(breaker) = &named.circuit_breaker {
-                for (key, message) in breaker.problems() {
-                    issue(format!("policies.{name}.circuit_breaker.{key}"), message);
-                }
-                if let Some(message) = breaker.window_problem(&named.policy) {
-                    issue(format!("policies.{name}.circuit_breaker.sampling_window"), message);
-                }
+            if self.without_policy.contains(name) {
+                named.policy = defaults.policy.clone();
             }
-            for (key, message) in named.retry_budget.iter().flat_map(RetryBudgetSettings::problems) {
-                issue(format!("policies.{name}.retry_budget.{key}"), message);
+            check_shared_settings(&format!("policies.{name}"), named, defaults, &mut issues);
+            // What a file's tables inherit from `[defaults]`, once the name's own are checked.
+            if named.circuit_breaker.is_none() {
+                named.circuit_breaker = defaults.circuit_breaker.clone();
+            }
+            if named.retry_budget.is_none() {
+                named.retry_budget = defaults.retry_budget.clone();
             }
         }
         if issues.is_empty() { Ok(self.registry) } else { Err(ConfigError { issues }) }
+    }
+}
+
+fn code_issue(path: String, message: String) -> ConfigIssue {
+    ConfigIssue { location: Location::Code, path, message }
+}
+
+/// The problems of the breaker and budget settings `named` (at `path`) has, or will inherit
+/// from `defaults`: its own settings' rules, reported here, and the rule that ties a breaker's
+/// window to the policy's attempt timeout, which an inherited breaker can break too.
+fn check_shared_settings(path: &str, named: &NamedPolicy, defaults: &NamedPolicy, issues: &mut Vec<ConfigIssue>) {
+    if let Some(breaker) = &named.circuit_breaker {
+        for (key, message) in breaker.problems() {
+            issues.push(code_issue(format!("{path}.circuit_breaker.{key}"), message));
+        }
+    }
+    for (key, message) in named.retry_budget.iter().flat_map(RetryBudgetSettings::problems) {
+        issues.push(code_issue(format!("{path}.retry_budget.{key}"), message));
+    }
+    let breaker = named.circuit_breaker.as_ref().or(defaults.circuit_breaker.as_ref());
+    if let Some(message) = breaker.and_then(|breaker| breaker.window_problem(&named.policy)) {
+        issues.push(code_issue(format!("{path}.circuit_breaker.sampling_window"), message));
     }
 }
 
@@ -636,6 +681,55 @@ mod tests {
             .build()
             .unwrap();
         assert_eq!(own.resolve("graph").max_attempts(), Some(5));
+    }
+
+    #[test]
+    fn a_breaker_and_budget_for_every_name_read_as_the_file_does() {
+        let file = Registry::from_toml_str(
+            "[defaults]\nmax_attempts = 4\n[defaults.circuit_breaker]\nminimum_throughput = 5\n\
+             [defaults.retry_budget]\nratio = 0.2\n[policies.graph]\nmax_attempts = 6\n\
+             [policies.mail.circuit_breaker]\nminimum_throughput = 9\n",
+        )
+        .unwrap();
+        let code = Registry::builder()
+            .policy("graph", attempts(6))
+            .circuit_breaker("mail", CircuitBreakerSettings { minimum_throughput: 9, ..Default::default() })
+            .defaults(attempts(4))
+            .defaults_circuit_breaker(CircuitBreakerSettings { minimum_throughput: 5, ..Default::default() })
+            .defaults_retry_budget(RetryBudgetSettings { ratio: 0.2, ..Default::default() })
+            .build()
+            .unwrap();
+        assert_eq!(code.to_string(), file.to_string());
+        assert_eq!(code.circuit_breaker("graph").map(|b| b.minimum_throughput), Some(5), "inherited");
+        assert_eq!(code.circuit_breaker("mail").map(|b| b.minimum_throughput), Some(9), "its own");
+        assert_eq!(code.retry_budget("mail").map(|b| b.ratio), Some(0.2), "inherited");
+        assert!(code.circuit_breaker("no-policy").is_some() && code.retry_budget("no-policy").is_some());
+    }
+
+    #[test]
+    fn the_defaults_settings_are_checked_once_and_against_every_policy() {
+        use std::time::Duration;
+        let timed = Policy::builder().attempt_timeout(Duration::from_secs(10)).build().unwrap();
+        let error = Registry::builder()
+            .policy("search", timed)
+            .policy("graph", attempts(3))
+            .defaults_circuit_breaker(CircuitBreakerSettings {
+                failure_ratio: 0.0,
+                sampling_window: Duration::from_secs(15),
+                ..Default::default()
+            })
+            .defaults_retry_budget(RetryBudgetSettings { ratio: 2.0, ..Default::default() })
+            .build()
+            .unwrap_err();
+        let paths: Vec<&str> = error.issues().iter().map(ConfigIssue::path).collect();
+        assert_eq!(
+            paths,
+            [
+                "defaults.circuit_breaker.failure_ratio",
+                "defaults.retry_budget.ratio",
+                "policies.search.circuit_breaker.sampling_window",
+            ]
+        );
     }
 
     #[test]
