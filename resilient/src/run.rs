@@ -650,9 +650,11 @@ impl<C: Clock> Progress<C> {
             // No wait starts that would end past the deadline (DESIGN.md, and backon's
             // `total_delay`): a wait that ends exactly at it may start, as a test under the
             // paused clock that counts attempts expects. With an attempt timeout, though, the
-            // attempt after that wait would be cut to the time left, nothing: none starts.
+            // attempt after that wait would be cut to the time left, nothing: none starts. (A
+            // blocking attempt is never cut off, so its policy's timeout changes nothing.)
             let wait_ends = now.get().saturating_duration_since(start).saturating_add(delay);
-            if wait_ends > deadline || (wait_ends == deadline && policy.attempt_timeout().is_some()) {
+            let next_cut_to_nothing = C::LIMITS_ATTEMPTS && policy.attempt_timeout().is_some();
+            if wait_ends > deadline || (wait_ends == deadline && next_cut_to_nothing) {
                 return give_up(GiveUp::Deadline, &mut now);
             }
         }
@@ -942,6 +944,52 @@ mod tests {
         }
 
         const LIMITS_ATTEMPTS: bool = false;
+    }
+
+    thread_local! {
+        /// How far [`SetClock`] has been moved on from its start, on this thread.
+        static SET_NOW: Cell<Duration> = const { Cell::new(Duration::ZERO) };
+    }
+
+    /// A clock that reads whatever the test set, to land a wait exactly on a deadline.
+    enum SetClock {}
+
+    impl Clock for SetClock {
+        fn now() -> std::time::Instant {
+            static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+            *START.get_or_init(std::time::Instant::now) + SET_NOW.with(Cell::get)
+        }
+    }
+
+    /// [`SetClock`] as a plain `fn` reads it: attempts cannot be cut off.
+    enum SetBlockingClock {}
+
+    impl Clock for SetBlockingClock {
+        fn now() -> std::time::Instant {
+            SetClock::now()
+        }
+
+        const LIMITS_ATTEMPTS: bool = false;
+    }
+
+    /// Whether a call on clock `C` retries a failure at 90 ms whose 10 ms wait would end exactly
+    /// at its 100 ms deadline, under a policy with an attempt timeout.
+    fn retries_up_to_the_deadline<C: Clock>() -> bool {
+        let site = site(fixed(10, 3).max_elapsed(ms(100)).attempt_timeout(ms(50)));
+        SET_NOW.with(|now| now.set(ms(1_000)));
+        let mut call = Call::<C>::begin(site);
+        assert!(call.start_attempt(site, true).is_ok());
+        SET_NOW.with(|now| now.set(ms(1_090)));
+        call.progress.after_failure(call.source, site, Classification::Transient, &"e").is_some()
+    }
+
+    #[test]
+    fn a_wait_may_end_at_the_deadline_unless_the_next_attempt_would_be_cut_to_nothing() {
+        // An async attempt after that wait would be limited to the time left: none.
+        assert!(!retries_up_to_the_deadline::<SetClock>());
+        // A blocking one is not limited, so the timeout it cannot keep changes nothing: the
+        // wait starts, as it does under a policy without an attempt timeout.
+        assert!(retries_up_to_the_deadline::<SetBlockingClock>());
     }
 
     #[test]
