@@ -103,14 +103,15 @@
 //!   delay; a throttled one waits `max(retry_after, backoff)`, capped by `max_delay`.
 //!   [`parse_retry_after`] reads an HTTP `Retry-After` header into that `retry_after`.
 //! - `max_elapsed` bounds the whole call: no wait is started that would end past it. (A wait
-//!   that ends exactly at it starts, unless the policy has an `attempt_timeout`: the attempt
-//!   after it would then have no time left.)
+//!   that ends exactly at it starts, unless an `async fn`'s policy has an `attempt_timeout`:
+//!   the attempt after it would then have no time left.)
 //!   With `max_elapsed` or `attempt_timeout` (a plain `fn`: with `max_elapsed`, as it keeps
 //!   no timeout), the call reads the clock once before its first attempt, and that one
-//!   reading is the call's start and the start of the first attempt's timeout. Without either, a first attempt that finishes at once reads no clock: an async
-//!   call starts its clock when its first attempt first has to wait (so `elapsed_ms` and the
-//!   stats' elapsed time cover that attempt), or at the first failure if it never waited; a
-//!   plain `fn` starts it at the first failure, and leaves its first attempt out.
+//!   reading is the call's start and the start of the first attempt's timeout. Without
+//!   either, a first attempt that finishes at once reads no clock: an async call starts its
+//!   clock when its first attempt first has to wait (so `elapsed_ms` and the stats' elapsed
+//!   time cover that attempt), or at the first failure if it never waited; a plain `fn`
+//!   starts it at the first failure, and leaves its first attempt out.
 //! - `attempt_timeout` cancels an attempt that runs too long and counts it as transient,
 //!   returned as [`Rejected::AttemptTimedOut`] if the error type implements `From<Rejected>`.
 //!   Only an `async fn` keeps it: a blocking call cannot be interrupted, so on a plain `fn` an
