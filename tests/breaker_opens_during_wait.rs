@@ -83,4 +83,5 @@ async fn a_retry_is_refused_by_a_breaker_that_opened_during_its_wait() {
         "the refused retry is a rejection, not an attempt"
     );
     assert_eq!(operation.give_ups, 2, "both calls gave up retrying because the breaker was open");
+    assert_eq!(operation.retries, 1, "the refused retry was begun: its wait ran");
 }

@@ -299,7 +299,10 @@ pub struct OperationStats {
     pub calls: u64,
     /// Attempts made, first attempts included (a call refused by an open breaker makes none).
     pub attempts: u64,
-    /// Attempts after the first.
+    /// Retries begun: failed attempts followed by a wait for the next. A retry that a circuit
+    /// breaker, opened by other calls during the wait, then refuses is counted here and in
+    /// `rejections`, but not in `attempts`; otherwise `attempts` is `calls` plus `retries`,
+    /// less the calls refused outright.
     pub retries: u64,
     /// Retries after a throttled error.
     pub throttled_retries: u64,
