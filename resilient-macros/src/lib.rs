@@ -35,9 +35,11 @@ use proc_macro::TokenStream;
 /// borrow checker cannot see that a failed attempt's borrow ended before the next one began
 /// (rust-lang/rust#54663). A `&mut` in the result is a compile error that says so; return
 /// owned data, or an index or a key to borrow with after the call. The future is `Send`
-/// whenever the body's is. Plain `fn`s wait with `std::thread::sleep` and have no attempt timeout (an
-/// inline `attempt_timeout` on one does not compile; `resilient::init()` warns of a named
-/// policy's).
+/// whenever the body's is. Plain `fn`s wait with `std::thread::sleep` and have no attempt
+/// timeout (an inline `attempt_timeout` on one does not compile; `resilient::init()` warns of a
+/// named policy's). An `async fn`'s inline `attempt_timeout` returns a timed-out attempt as a
+/// `resilient::Rejected`, so its error type must implement `From<resilient::Rejected>`, or the
+/// function does not compile (a generic one needs that bound).
 ///
 /// An `async fn` waits, and times its attempts, on tokio's timer, so it runs inside a tokio
 /// runtime with its time driver (`#[tokio::main]`, `#[tokio::test]`, or a runtime built with

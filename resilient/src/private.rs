@@ -27,6 +27,22 @@ impl<T, E> Outcome for Result<T, E> {
     type Error = E;
 }
 
+/// Asked of the error type of an `async fn` whose inline policy has an attempt timeout: a
+/// timed-out attempt is returned as a [`Rejected`], so the type must be able to hold one. A
+/// named policy's timeout is only known at run time, and `init()` checks it then.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot hold the `resilient::Rejected` that `attempt_timeout` returns",
+    label = "`{Self}` does not implement `From<resilient::Rejected>`",
+    note = "add a variant `Rejected(#[from] resilient::Rejected)` marked `#[transient(delegate)]`; a generic error type needs the bound `From<resilient::Rejected>`"
+)]
+pub trait HoldsTimeoutRejection {}
+
+impl<E: From<Rejected>> HoldsTimeoutRejection for E {}
+
+/// Compiles only if `E` can hold the rejection of a timed-out attempt; does nothing.
+#[inline(always)]
+pub fn timeout_needs_a_home<E: HoldsTimeoutRejection>() {}
+
 /// A value-free stand-in for the return type `R`, on which method resolution picks the best
 /// available impl (autoderef specialization): `E: From<Rejected>` or not; `E: Display`, else
 /// `Debug`, else neither.
@@ -166,12 +182,6 @@ impl CallSiteRecord {
     /// `module::path::function`.
     pub fn operation(&self) -> &'static str {
         self.site.operation()
-    }
-
-    /// Whether the site's inline policy has an `attempt_timeout` (for the rejection check);
-    /// `false` for a named policy, which the registry says.
-    pub fn inline_has_timeout(&self) -> bool {
-        self.site.inline_policy().is_some_and(|entry| entry.policy.attempt_timeout().is_some())
     }
 }
 

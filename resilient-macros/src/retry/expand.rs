@@ -145,6 +145,11 @@ pub fn expand(plan: Plan, mut function: ItemFn) -> TokenStream {
     };
     // Written out as tokens, not parsed back into a `syn::Block`: parsing the whole loop again
     // was most of the macro's time.
+    // Spanned on the `attempt_timeout` key, so that an error type that cannot hold the
+    // timeout's rejection is reported where the timeout is asked for.
+    let timeout_check = plan
+        .inline_timeout
+        .map(|key| quote_spanned!(key=> #private::timeout_needs_a_home::<<#ret as #private::Outcome>::Error>();));
     let ItemFn { attrs, vis, sig, block: _ } = &function;
     let outer = attrs.iter().filter(|attr| matches!(attr.style, syn::AttrStyle::Outer));
     let inner = attrs.iter().filter(|attr| matches!(attr.style, syn::AttrStyle::Inner(_)));
@@ -152,6 +157,7 @@ pub fn expand(plan: Plan, mut function: ItemFn) -> TokenStream {
         #(#outer)*
         #vis #sig {
             #(#inner)*
+            #timeout_check
             #(#slots)*
             #body
         }

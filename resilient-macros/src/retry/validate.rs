@@ -37,11 +37,14 @@ pub struct Plan {
     pub return_type: Type,
     /// The error type, when a `static` can name it (no generics, no `Self`, no lifetimes).
     pub static_error_type: Option<Type>,
+    /// Where an `async fn`'s inline policy sets `attempt_timeout`: its error type must be able
+    /// to hold the rejection of a timed-out attempt.
+    pub inline_timeout: Option<Span>,
 }
 
 pub fn validate(args: RetryArgs, function: &ItemFn) -> syn::Result<Plan> {
     let sig = &function.sig;
-    let (source, krate) = check_arguments(args, sig.asyncness.is_some())?;
+    let (source, krate, inline_timeout) = check_arguments(args, sig.asyncness.is_some())?;
     if let Some(constness) = &sig.constness {
         return Err(syn::Error::new(
             constness.span(),
@@ -95,10 +98,11 @@ pub fn validate(args: RetryArgs, function: &ItemFn) -> syn::Result<Plan> {
         })
         .collect();
     let static_error_type = error_type(&return_type).filter(|ty| nameable_in_static(ty, &generics));
-    Ok(Plan { krate, source, passing, return_type, static_error_type })
+    Ok(Plan { krate, source, passing, return_type, static_error_type, inline_timeout })
 }
 
-fn check_arguments(args: RetryArgs, asynchronous: bool) -> syn::Result<(Source, syn::Path)> {
+/// The policy's source, the path to the runtime, and the span of an inline `attempt_timeout`.
+fn check_arguments(args: RetryArgs, asynchronous: bool) -> syn::Result<(Source, syn::Path, Option<Span>)> {
     let mut policy_name: Option<String> = None;
     let mut krate: Option<syn::Path> = None;
     let mut inline: Vec<(Ident, Expr)> = Vec::new();
@@ -156,13 +160,14 @@ fn check_arguments(args: RetryArgs, asynchronous: bool) -> syn::Result<(Source, 
         (None, None) => Source::Named("default".to_owned()),
         (None, Some(_)) => Source::Inline(inline_policy(&inline)?),
     };
-    if let Some((key, _)) = inline.iter().find(|(key, _)| key == "attempt_timeout").filter(|_| !asynchronous) {
+    let timeout = inline.iter().find(|(key, _)| key == "attempt_timeout").map(|(key, _)| key.span());
+    if let Some(key) = timeout.filter(|_| !asynchronous) {
         return Err(syn::Error::new(
-            key.span(),
+            key,
             "`attempt_timeout` needs an `async fn`: a plain `fn` cannot be interrupted, so its attempts would run to their end; make the function `async`, or remove `attempt_timeout` and limit the operation itself (a socket's read timeout, for one)",
         ));
     }
-    Ok((source, krate))
+    Ok((source, krate, timeout))
 }
 
 /// Builds the inline policy with the runtime's own rules.

@@ -19,25 +19,25 @@ pub(crate) fn call_sites<'a>(
             path: site.operation().to_owned(),
             message,
         };
-        if let Some(name) = site.policy().filter(|name| *name != "default" && registry.policy(name).is_none()) {
+        // An inline policy was checked when the function compiled: it has no breaker, and an
+        // `attempt_timeout` compiles only on an `async fn` whose error type holds a rejection.
+        let Some(name) = site.policy() else { continue };
+        if name != "default" && registry.policy(name).is_none() {
             let fix = crate::registry::missing_policy_fix(name, registry.names());
             let message = format!(
                 "`#[retry(policy = \"{name}\")]` names a policy the configuration does not define, so it runs under `[defaults]`; {fix}"
             );
             if registry.is_strict() { errors.push(issue(message)) } else { warnings.push(issue(message)) }
         }
-        let timeout = match site.policy() {
-            None => site.inline_has_timeout(),
-            Some(name) => registry.resolve(name).attempt_timeout().is_some(),
-        };
-        let needs = match site.policy() {
-            Some(name) if registry.circuit_breaker(name).is_some() => Some("a circuit breaker"),
+        let timeout = registry.resolve(name).attempt_timeout().is_some();
+        let needs = if registry.circuit_breaker(name).is_some() {
+            Some("a circuit breaker")
+        } else {
             // A plain `fn`'s timeout is never applied, so it rejects nothing.
-            _ => (timeout && site.is_async).then_some("an attempt timeout"),
+            (timeout && site.is_async).then_some("an attempt timeout")
         };
-        let policy = site.policy().map_or_else(|| "its inline policy".to_owned(), |name| format!("policy `{name}`"));
+        let policy = format!("policy `{name}`");
         if timeout && !site.is_async {
-            // An inline one does not compile: only a named policy gets here.
             warnings.push(issue(format!(
                 "{policy} has an attempt timeout, which a plain `fn` cannot keep: a blocking attempt cannot be interrupted, so each runs to its end; make the function `async`, give it a policy without `attempt_timeout`, or limit the operation itself (a socket's read timeout, for one)"
             )));
@@ -47,7 +47,7 @@ pub(crate) fn call_sites<'a>(
                 "{policy} has {feature}, but the function's error type cannot hold a `resilient::Rejected`, so the runtime could not report a rejection; add a variant `Rejected(#[from] resilient::Rejected)` marked `#[transient(delegate)]`"
             ))),
             (Some(feature), None) => warnings.push(issue(format!(
-                "{policy} has {feature}, and whether the function's generic error type can hold a `resilient::Rejected` is only known at each call; make sure it implements `From<resilient::Rejected>`"
+                "{policy} has {feature}, and whether the function's error type can hold a `resilient::Rejected` could not be checked here (it is generic, or names `Self` or a lifetime); a generic one needs the bound `From<resilient::Rejected>` on the function, or no rejection is returned, whatever type a caller picks"
             ))),
             _ => {}
         }
