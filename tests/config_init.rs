@@ -29,6 +29,13 @@ fn archive_mail() -> Result<(), WithoutHome> {
     Ok(())
 }
 
+/// A generic error type: whether it can hold a rejection is up to the function's bounds,
+/// which a call site's record cannot name, so a breaker on its policy is a warning.
+#[retry(policy = "graph")]
+async fn relay<E: resilient::Transient>(error: fn() -> E) -> Result<(), E> {
+    Err(error())
+}
+
 fn attempts() -> u32 {
     let calls = AtomicU32::new(0);
     assert!(graph(&calls).is_err());
@@ -115,13 +122,18 @@ fn init_and_reload_verify_call_sites_and_keep_the_last_good_registry() {
         "[policies.graph]\nmax_attempts = 4\n{FAST}\n[policies.graph.circuit_breaker]\n[policies.mail]\n{ARCHIVE}"
     ));
     let warnings = resilient::reload().unwrap();
-    assert_eq!(warnings.len(), 1, "{warnings:#?}");
+    assert_eq!(warnings.len(), 2, "{warnings:#?}");
     let warning = warnings[0].to_string();
     assert!(
         warning.contains(
             "config_init::archive_mail: policy `archive` has an attempt timeout, which a plain `fn` cannot keep"
         ),
         "{warning}"
+    );
+    let generic = warnings[1].to_string();
+    assert!(
+        generic.contains("config_init::relay: policy `graph` has a circuit breaker, and whether the function's error type can hold a `resilient::Rejected` could not be checked here (it is generic, or names `Self` or a lifetime); a generic one needs the bound `From<resilient::Rejected>`"),
+        "{generic}"
     );
     assert_eq!(attempts(), 4);
 
