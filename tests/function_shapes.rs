@@ -257,6 +257,24 @@ async fn attempt_timeouts_become_rejections() {
     assert_eq!(start.elapsed(), Duration::from_millis(2010));
 }
 
+/// `io::Result` holds a rejection too: a timed-out attempt is a `TimedOut` I/O error.
+#[retry(max_attempts = 2, backoff = "fixed", initial_delay = "10ms", jitter = "none", attempt_timeout = "1s")]
+async fn slow_io(calls: &AtomicU32) -> std::io::Result<()> {
+    calls.fetch_add(1, SeqCst);
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    Ok(())
+}
+
+#[tokio::test(start_paused = true)]
+async fn io_results_hold_attempt_timeouts() {
+    let calls = AtomicU32::new(0);
+    let error = slow_io(&calls).await.unwrap_err();
+    assert_eq!(error.kind(), std::io::ErrorKind::TimedOut);
+    let rejected = error.get_ref().and_then(|inner| inner.downcast_ref::<resilient::Rejected>());
+    assert_eq!(rejected, Some(&resilient::Rejected::AttemptTimedOut { timeout: Duration::from_secs(1) }));
+    assert_eq!(calls.load(SeqCst), 2, "the timed-out attempt was retried: TimedOut is transient");
+}
+
 /// Under `#[tracing::instrument]`, each attempt runs inside the function's span, owned
 /// arguments or not.
 #[retry(max_attempts = 2, backoff = "immediate")]

@@ -1,5 +1,6 @@
 //! The runtime's own refusals.
 
+use std::io;
 use std::time::Duration;
 
 use crate::{Classification, Transient};
@@ -8,6 +9,7 @@ use crate::{Classification, Transient};
 ///
 /// The runtime can return it only through an error type that can hold it: add a variant
 /// `Rejected(#[from] resilient::Rejected)` marked `#[transient(delegate)]` to your error enum.
+/// `std::io::Error` holds one already (see its `From<Rejected>` below).
 ///
 /// ```
 /// use std::time::Duration;
@@ -57,6 +59,30 @@ pub(crate) fn to_the_millisecond(duration: Duration) -> String {
     resilient_policy::format_duration(Duration::from_millis(u64::try_from(millis).unwrap_or(u64::MAX)))
 }
 
+/// A rejection as an I/O error, so that a `#[retry]` function returning `io::Result<T>` can
+/// have an attempt timeout or a circuit breaker. Its kind classifies as the rejection does: a
+/// timed-out attempt is [`TimedOut`](io::ErrorKind::TimedOut) (transient), an open breaker
+/// [`Other`](io::ErrorKind::Other) (permanent). The rejection itself is the inner error.
+///
+/// ```
+/// use std::{io, time::Duration};
+/// use resilient::{Rejected, Transient};
+///
+/// let error = io::Error::from(Rejected::AttemptTimedOut { timeout: Duration::from_secs(2) });
+/// assert_eq!(error.kind(), io::ErrorKind::TimedOut);
+/// assert_eq!(error.to_string(), "attempt timed out after 2s");
+/// assert!(matches!(error.get_ref().and_then(|inner| inner.downcast_ref()), Some(Rejected::AttemptTimedOut { .. })));
+/// ```
+impl From<Rejected> for io::Error {
+    fn from(rejected: Rejected) -> Self {
+        let kind = match rejected {
+            Rejected::CircuitOpen { .. } => io::ErrorKind::Other,
+            Rejected::AttemptTimedOut { .. } => io::ErrorKind::TimedOut,
+        };
+        io::Error::new(kind, rejected)
+    }
+}
+
 impl Transient for Rejected {
     fn classify(&self) -> Classification {
         match self {
@@ -80,6 +106,20 @@ mod tests {
             probing.to_string(),
             "circuit breaker of policy `graph` is half-open; another call is probing the service"
         );
+    }
+
+    #[test]
+    fn as_an_io_error_a_rejection_classifies_as_itself() {
+        let rejections = [
+            Rejected::CircuitOpen { policy: "graph", retry_in: Duration::from_secs(3) },
+            Rejected::AttemptTimedOut { timeout: Duration::from_secs(2) },
+        ];
+        for rejected in rejections {
+            let error = io::Error::from(rejected.clone());
+            assert_eq!(error.classify(), rejected.classify(), "{rejected:?}");
+            assert_eq!(error.to_string(), rejected.to_string());
+            assert_eq!(error.get_ref().and_then(|inner| inner.downcast_ref::<Rejected>()), Some(&rejected));
+        }
     }
 
     #[test]
