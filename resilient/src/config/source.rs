@@ -88,8 +88,9 @@ pub fn init() -> Result<Vec<ConfigWarning>, ConfigError> {
 }
 
 /// Re-reads the file [`init`] used (or, if it found none or never ran, the one it would find
-/// now: `./resilient.toml` created since is loaded), verifies it and swaps it in atomically: calls that start afterwards use it, calls in flight finish under
-/// the policy they started with. On error the current registry stays and the error is returned.
+/// now: `./resilient.toml` created since is loaded), verifies it and swaps it in atomically:
+/// calls that start afterwards use it, calls in flight finish under the policy they started
+/// with. On error the current registry stays and the error is returned.
 /// A source that has not changed leaves the installed registry as it is (see
 /// [`install`](crate::install)), so reloading on a timer costs no memory. Circuit breakers
 /// and retry budgets go on across a reload, even one that changes their settings: an open
@@ -157,11 +158,11 @@ pub struct Watcher {
 /// Starts a thread that checks the configuration file every `interval` and calls [`reload`]
 /// when its contents change and have stayed the same for one more interval. (Started under
 /// the built-in defaults, it checks for the file [`reload`] would find: a `./resilient.toml`
-/// created later is loaded.) A reload is
-/// reported as an `INFO` event, and its warnings as `WARN` events, as `reload` logs them. A
-/// file that fails to load keeps the last good registry and is reported as an `ERROR` event;
-/// the next change is tried again. The thread reads the file once per interval, so an
-/// interval of zero keeps a core busy reading it: a second is plenty.
+/// created later is loaded.) A reload is reported as an `INFO` event, and its warnings as
+/// `WARN` events, as `reload` logs them. A file that fails to load keeps the last good
+/// registry and is reported as an `ERROR` event; the next change is tried again. The thread
+/// reads the file once per interval, so an interval of zero keeps a core busy reading it: a
+/// second is plenty.
 ///
 /// Polling keeps this free of platform-specific file notification. It compares contents, not
 /// modification times, whose granularity can hide a quick edit; a configuration file is small
