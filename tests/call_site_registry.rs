@@ -21,6 +21,19 @@ fn inline_blocking() -> Result<(), WithHome> {
     Ok(())
 }
 
+/// Results written through aliases: the error type is still known.
+type WithoutHomeResult<T> = Result<T, WithoutHome>;
+
+#[retry(policy = "graph")]
+async fn io_alias() -> std::io::Result<()> {
+    Ok(())
+}
+
+#[retry(policy = "graph")]
+async fn own_alias() -> WithoutHomeResult<()> {
+    Ok(())
+}
+
 #[retry]
 fn generic_error<E: Transient + Clone>(error: E) -> Result<(), E> {
     Err(error)
@@ -46,6 +59,9 @@ fn call_sites_are_registered_without_being_called() {
     let inline = record("call_site_registry::inline_blocking");
     assert_eq!(inline.policy(), None);
     assert!(!inline.is_async);
+
+    assert_eq!(record("call_site_registry::io_alias").holds_rejection, Some(true));
+    assert_eq!(record("call_site_registry::own_alias").holds_rejection, Some(false));
 
     // Whether a generic `E` can hold a rejection depends on the function's bounds, which a
     // `static` cannot name: unknown here.

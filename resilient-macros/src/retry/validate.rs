@@ -35,7 +35,8 @@ pub struct Plan {
     /// For each typed argument, in order: how it is passed.
     pub passing: Vec<Passing>,
     pub return_type: Type,
-    /// The error type, when a `static` can name it (no generics, no `Self`, no lifetimes).
+    /// The error type, when a `static` can name it (no generics, no `Self`, no lifetimes):
+    /// as written in `Result<T, E>`, or through an alias (`io::Result<T>`).
     pub static_error_type: Option<Type>,
     /// Where an `async fn`'s inline policy sets `attempt_timeout`: its error type must be able
     /// to hold the rejection of a timed-out attempt.
@@ -97,7 +98,13 @@ pub fn validate(args: RetryArgs, function: &ItemFn) -> syn::Result<Plan> {
             GenericParam::Lifetime(_) => None,
         })
         .collect();
-    let static_error_type = error_type(&return_type).filter(|ty| nameable_in_static(ty, &generics));
+    let static_error_type = match error_type(&return_type) {
+        Some(error) => Some(error).filter(|ty| nameable_in_static(ty, &generics)),
+        // An alias such as `io::Result<T>`: its error type is the `Outcome` projection, which a
+        // `static` can name when it can name the whole return type.
+        None => nameable_in_static(&return_type, &generics)
+            .then(|| syn::parse_quote!(<#return_type as #krate::__private::Outcome>::Error)),
+    };
     Ok(Plan { krate, source, passing, return_type, static_error_type, inline_timeout })
 }
 
