@@ -305,6 +305,25 @@ fn discouraged_choices_are_warnings() {
 }
 
 #[test]
+fn a_retry_budget_that_allows_no_retry_is_a_warning_where_it_is_written() {
+    const NONE_ALLOWED: &str = "ratio = 0\nmin_per_second = 0\n";
+    let registry =
+        load(&format!("[defaults]\n[defaults.retry_budget]\n{NONE_ALLOWED}[policies.graph]\nmax_attempts = 4\n"));
+    let warnings: Vec<String> = registry.warnings().iter().map(ToString::to_string).collect();
+    assert_eq!(warnings.len(), 1, "once, where it is written, not in `graph` that inherits it: {warnings:#?}");
+    assert!(
+        warnings[0].starts_with(
+            "<string>:3:9: defaults.retry_budget: `ratio = 0` and `min_per_second = 0` allow no retry at all"
+        ),
+        "{warnings:#?}"
+    );
+    // Without retries to refuse, there is nothing to warn of.
+    let no_retries = format!("[policies.once]\nmax_attempts = 1\n[policies.once.retry_budget]\n{NONE_ALLOWED}");
+    assert!(load(&no_retries).warnings().is_empty());
+    assert!(load("[policies.p.retry_budget]\nratio = 0\n").warnings().is_empty(), "10 retries a second");
+}
+
+#[test]
 fn an_empty_file_is_the_builtin_defaults() {
     let registry = load("");
     assert_eq!(registry.defaults(), &resilient::Policy::DEFAULT);

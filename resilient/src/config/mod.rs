@@ -303,6 +303,17 @@ impl<'a> Loader<'a> {
         if let Some(policy) = &policy {
             self.discouraged(path, policy, &locate);
         }
+        // Only where the budget is written: an inherited one was warned of where it was.
+        if let (Some(budget), Some((key_span, _))) = (&budget, written.keys.get("retry_budget")) {
+            let retries = policy.as_ref().is_some_and(|policy| policy.max_attempts() != Some(1));
+            if budget.ratio == 0.0 && budget.min_per_second == 0 && retries {
+                self.warn(
+                    &locate_in(written, "retry_budget", "ratio").unwrap_or_else(|| key_span.clone()),
+                    &format!("{path}.retry_budget"),
+                    "`ratio = 0` and `min_per_second = 0` allow no retry at all; raise one of them (e.g. `ratio = 0.1`), or set `max_attempts = 1` to mean no retries",
+                );
+            }
+        }
         let policy = policy.filter(|_| self.errors.len() == errors_before)?;
         Some(NamedPolicy { policy, circuit_breaker: breaker, retry_budget: budget })
     }
