@@ -239,11 +239,16 @@ async fn error_types_without_display_work() {
     assert_eq!(calls.load(SeqCst), 2);
 }
 
+/// An attempt that takes a minute, far past the timeouts below.
+async fn take_a_minute(calls: &AtomicU32) {
+    calls.fetch_add(1, SeqCst);
+    tokio::time::sleep(Duration::from_secs(60)).await;
+}
+
 /// A slow attempt is cut by `attempt_timeout`, and the error type holds the rejection.
 #[retry(max_attempts = 2, backoff = "fixed", initial_delay = "10ms", jitter = "none", attempt_timeout = "1s")]
 async fn slow(calls: &AtomicU32) -> Result<(), Error> {
-    calls.fetch_add(1, SeqCst);
-    tokio::time::sleep(Duration::from_secs(60)).await;
+    take_a_minute(calls).await;
     Ok(())
 }
 
@@ -260,8 +265,7 @@ async fn attempt_timeouts_become_rejections() {
 /// `io::Result` holds a rejection too: a timed-out attempt is a `TimedOut` I/O error.
 #[retry(max_attempts = 2, backoff = "fixed", initial_delay = "10ms", jitter = "none", attempt_timeout = "1s")]
 async fn slow_io(calls: &AtomicU32) -> std::io::Result<()> {
-    calls.fetch_add(1, SeqCst);
-    tokio::time::sleep(Duration::from_secs(60)).await;
+    take_a_minute(calls).await;
     Ok(())
 }
 
