@@ -16,6 +16,13 @@ async fn without_home() -> Result<(), WithoutHome> {
     Ok(())
 }
 
+/// Its timeout cannot be kept: a warning where it is written, and an error of `init()`.
+#[allow(deprecated)]
+#[retry(max_attempts = 2, attempt_timeout = "1s")]
+async fn inline_with_timeout() -> Result<(), WithoutHome> {
+    Ok(())
+}
+
 #[retry(max_attempts = 2)]
 fn inline_blocking() -> Result<(), WithHome> {
     Ok(())
@@ -52,7 +59,13 @@ fn call_sites_are_registered_without_being_called() {
     assert!(site.file.ends_with("call_site_registry.rs"), "{}", site.file);
     assert_eq!(site.line, 9, "the line of the `#[retry]` attribute");
     assert_eq!(site.holds_rejection, Some(true));
+    assert!(!site.inline_has_timeout());
     assert!(site.is_async);
+
+    let timed = record("call_site_registry::inline_with_timeout");
+    assert_eq!(timed.policy(), None);
+    assert!(timed.inline_has_timeout());
+    assert_eq!(timed.holds_rejection, Some(false));
 
     assert_eq!(record("call_site_registry::without_home").holds_rejection, Some(false));
 

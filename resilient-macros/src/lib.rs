@@ -38,8 +38,9 @@ use proc_macro::TokenStream;
 /// whenever the body's is. Plain `fn`s wait with `std::thread::sleep` and have no attempt
 /// timeout (an inline `attempt_timeout` on one does not compile; `resilient::init()` warns of a
 /// named policy's). An `async fn`'s inline `attempt_timeout` returns a timed-out attempt as a
-/// `resilient::Rejected`, so its error type must implement `From<resilient::Rejected>`, or the
-/// function does not compile (a generic one needs that bound).
+/// `resilient::Rejected`, so its error type must implement `From<resilient::Rejected>` (a
+/// generic one needs that bound); otherwise attempts are not timed, which is a warning on the
+/// `attempt_timeout` key and an error of `resilient::init()`.
 ///
 /// An `async fn` waits, and times its attempts, on tokio's timer, so it runs inside a tokio
 /// runtime with its time driver (`#[tokio::main]`, `#[tokio::test]`, or a runtime built with

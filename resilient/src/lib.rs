@@ -114,9 +114,10 @@
 //!   starts it at the first failure, and leaves its first attempt out.
 //! - `attempt_timeout` cancels an attempt that runs too long and counts it as transient,
 //!   returned as [`Rejected::AttemptTimedOut`]: the error type must implement
-//!   `From<Rejected>` to hold it (an inline timeout on one that does not fails to compile;
-//!   [`init`] reports a named policy's). Only an `async fn` keeps it: a blocking call cannot
-//!   be interrupted, so on a plain `fn` an inline `attempt_timeout` does not compile, and
+//!   `From<Rejected>` to hold it, or attempts are not timed (an inline timeout on one that
+//!   does not is a compile-time warning where it is written; [`init`] reports both inline
+//!   and named ones as errors). Only an `async fn` keeps it: a blocking call cannot be
+//!   interrupted, so on a plain `fn` an inline `attempt_timeout` does not compile, and
 //!   [`init`] warns of a named policy's.
 //! - A `#[retry]` call made inside another one's attempt (same task or thread) makes one
 //!   attempt; only the outermost layer retries, unless its policy says `nested = "retry"`.

@@ -27,22 +27,6 @@ impl<T, E> Outcome for Result<T, E> {
     type Error = E;
 }
 
-/// Asked of the error type of an `async fn` whose inline policy has an attempt timeout: a
-/// timed-out attempt is returned as a [`Rejected`], so the type must be able to hold one. A
-/// named policy's timeout is only known at run time, and `init()` checks it then.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot hold the `resilient::Rejected` that `attempt_timeout` returns",
-    label = "`{Self}` does not implement `From<resilient::Rejected>`",
-    note = "add a variant `Rejected(#[from] resilient::Rejected)` marked `#[transient(delegate)]`; a generic error type needs the bound `From<resilient::Rejected>`"
-)]
-pub trait HoldsTimeoutRejection {}
-
-impl<E: From<Rejected>> HoldsTimeoutRejection for E {}
-
-/// Compiles only if `E` can hold the rejection of a timed-out attempt; does nothing.
-#[inline(always)]
-pub fn timeout_needs_a_home<E: HoldsTimeoutRejection>() {}
-
 /// A value-free stand-in for the return type `R`, on which method resolution picks the best
 /// available impl (autoderef specialization): `E: From<Rejected>` or not; `E: Display`, else
 /// `Debug`, else neither.
@@ -86,6 +70,26 @@ pub mod probe {
             None
         }
     }
+
+    /// `E: From<Rejected>`, for an `async fn`'s inline `attempt_timeout`: the timeout can be
+    /// kept.
+    pub trait TimeoutHasAHome {
+        /// Nothing: the check is which method resolution picks.
+        fn check_timeout_home(&self) {}
+    }
+    impl<T, E: From<Rejected>> TimeoutHasAHome for &Probe<Result<T, E>> {}
+
+    /// Any other `E`: a timed-out attempt could not be returned, so the timeout is not kept.
+    /// Deprecated so that calling it is a warning where the timeout is written: the function
+    /// still compiles, as `init()` and a run-time event report it too (DESIGN.md).
+    pub trait TimeoutWithoutAHome {
+        /// Nothing: the call's deprecation is the warning.
+        #[deprecated(
+            note = "this function's error type cannot hold the `resilient::Rejected` that `attempt_timeout` returns, so attempts are not timed; add a variant `Rejected(#[from] resilient::Rejected)` marked `#[transient(delegate)]` (a generic error type needs the bound `From<resilient::Rejected>`), or remove `attempt_timeout`"
+        )]
+        fn check_timeout_home(&self) {}
+    }
+    impl<R> TimeoutWithoutAHome for Probe<R> {}
 
     /// `E: Display`.
     pub trait TextViaDisplay<E> {
@@ -182,6 +186,12 @@ impl CallSiteRecord {
     /// `module::path::function`.
     pub fn operation(&self) -> &'static str {
         self.site.operation()
+    }
+
+    /// Whether the site's inline policy has an `attempt_timeout` (for the rejection check);
+    /// `false` for a named policy, which the registry says.
+    pub fn inline_has_timeout(&self) -> bool {
+        self.site.inline_policy().is_some_and(|entry| entry.policy.attempt_timeout().is_some())
     }
 }
 

@@ -505,6 +505,14 @@ impl CallSite {
         }
     }
 
+    /// The inline policy; `None` for a named one.
+    pub(crate) fn inline_policy(&self) -> Option<&'static PolicyEntry> {
+        match self.source {
+            Source::Named(_) => None,
+            Source::Inline(entry) => Some(entry),
+        }
+    }
+
     /// The policy name events report: the name, or `inline`.
     pub(crate) fn policy_name(&self) -> &'static str {
         self.named_policy().unwrap_or("inline")

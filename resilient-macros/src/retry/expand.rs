@@ -48,8 +48,8 @@ use crate::respan;
 //     }
 //
 // A plain fn gets the same body without the `async move` block, and attempts made by
-// `run_attempt(|| body)`. An inline `attempt_timeout` adds, first in the fn,
-// `timeout_needs_a_home::<E>();`: a call that compiles only if `E` can hold the rejection.
+// `run_attempt(|| body)`. An inline `attempt_timeout` adds, first in the fn, a call of
+// `check_timeout_home` on the probe: deprecated, so a warning, unless `E` can hold a rejection.
 pub fn expand(plan: Plan, mut function: ItemFn) -> TokenStream {
     let krate = &plan.krate;
     let private = quote!(#krate::__private);
@@ -145,10 +145,11 @@ pub fn expand(plan: Plan, mut function: ItemFn) -> TokenStream {
         retry_loop
     };
     // Spanned on the `attempt_timeout` key, so that an error type that cannot hold the
-    // timeout's rejection is reported where the timeout is asked for.
-    let timeout_check = plan
-        .inline_timeout
-        .map(|key| quote_spanned!(key=> #private::timeout_needs_a_home::<<#ret as #private::Outcome>::Error>();));
+    // timeout's rejection is warned of where the timeout is asked for.
+    let timeout_check = plan.inline_timeout.map(|key| {
+        let check = quote_spanned!(key=> check_timeout_home);
+        quote!({ use #private::probe::*; (&&#private::Probe::<#ret>::new()).#check(); })
+    });
     // Written out as tokens, not parsed back into a `syn::Block`: parsing the whole loop again
     // was most of the macro's time.
     let ItemFn { attrs, vis, sig, block: _ } = &function;

@@ -38,8 +38,8 @@ pub struct Plan {
     /// The error type, when a `static` can name it (no generics, no `Self`, no lifetimes):
     /// as written in `Result<T, E>`, or through an alias (`io::Result<T>`).
     pub static_error_type: Option<Type>,
-    /// Where an `async fn`'s inline policy sets `attempt_timeout`: its error type must be able
-    /// to hold the rejection of a timed-out attempt.
+    /// Where an `async fn`'s inline policy sets `attempt_timeout`: its error type should be
+    /// able to hold the rejection of a timed-out attempt, or a warning is given there.
     pub inline_timeout: Option<Span>,
 }
 

@@ -19,25 +19,25 @@ pub(crate) fn call_sites<'a>(
             path: site.operation().to_owned(),
             message,
         };
-        // An inline policy was checked when the function compiled: it has no breaker, and an
-        // `attempt_timeout` compiles only on an `async fn` whose error type holds a rejection.
-        let Some(name) = site.policy() else { continue };
-        if name != "default" && registry.policy(name).is_none() {
+        if let Some(name) = site.policy().filter(|name| *name != "default" && registry.policy(name).is_none()) {
             let fix = crate::registry::missing_policy_fix(name, registry.names());
             let message = format!(
                 "`#[retry(policy = \"{name}\")]` names a policy the configuration does not define, so it runs under `[defaults]`; {fix}"
             );
             if registry.is_strict() { errors.push(issue(message)) } else { warnings.push(issue(message)) }
         }
-        let timeout = registry.resolve(name).attempt_timeout().is_some();
-        let needs = if registry.circuit_breaker(name).is_some() {
-            Some("a circuit breaker")
-        } else {
-            // A plain `fn`'s timeout is never applied, so it rejects nothing.
-            (timeout && site.is_async).then_some("an attempt timeout")
+        let timeout = match site.policy() {
+            None => site.inline_has_timeout(),
+            Some(name) => registry.resolve(name).attempt_timeout().is_some(),
         };
-        let policy = format!("policy `{name}`");
+        let needs = match site.policy() {
+            Some(name) if registry.circuit_breaker(name).is_some() => Some("a circuit breaker"),
+            // A plain `fn`'s timeout is never applied, so it rejects nothing.
+            _ => (timeout && site.is_async).then_some("an attempt timeout"),
+        };
+        let policy = site.policy().map_or_else(|| "its inline policy".to_owned(), |name| format!("policy `{name}`"));
         if timeout && !site.is_async {
+            // An inline one does not compile: only a named policy gets here.
             warnings.push(issue(format!(
                 "{policy} has an attempt timeout, which a plain `fn` cannot keep: a blocking attempt cannot be interrupted, so each runs to its end; make the function `async`, give it a policy without `attempt_timeout`, or limit the operation itself (a socket's read timeout, for one)"
             )));
@@ -53,4 +53,36 @@ pub(crate) fn call_sites<'a>(
         }
     }
     if errors.is_empty() { Ok(warnings) } else { Err(ConfigError { issues: errors }) }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::Policy;
+    use crate::registry::{CallSite, PolicyEntry, SiteState};
+
+    /// A record of an inline call site under `policy`, whose error type holds a rejection or
+    /// not, as the macro would register it.
+    fn inline_site(policy: Policy, holds_rejection: Option<bool>) -> CallSiteRecord {
+        let entry = Box::leak(Box::new(PolicyEntry::inline(policy)));
+        let site = Box::leak(Box::new(CallSite::inline(entry, "app::fetch", Box::leak(Box::new(SiteState::new())))));
+        CallSiteRecord { site, file: "src/app.rs", line: 7, holds_rejection, is_async: true }
+    }
+
+    #[test]
+    fn an_inline_timeout_whose_error_type_cannot_hold_a_rejection_is_an_error() {
+        let timed = || Policy::builder().attempt_timeout(Duration::from_secs(1)).build().unwrap();
+        let registry = Registry::default();
+        let error = call_sites(&registry, [&inline_site(timed(), Some(false))]).unwrap_err().to_string();
+        assert!(
+            error.starts_with("src/app.rs:7: app::fetch: its inline policy has an attempt timeout, but the function's error type cannot hold a `resilient::Rejected`"),
+            "{error}"
+        );
+        assert_eq!(call_sites(&registry, [&inline_site(timed(), Some(true))]).unwrap(), []);
+        let generic = call_sites(&registry, [&inline_site(timed(), None)]).unwrap();
+        assert_eq!(generic.len(), 1, "a warning: {generic:?}");
+        assert_eq!(call_sites(&registry, [&inline_site(Policy::DEFAULT, Some(false))]).unwrap(), [], "no timeout");
+    }
 }

@@ -1,3 +1,5 @@
+// A warning, not an error, as `init()` reports it too: denied here to show its text.
+#![deny(deprecated)]
 #![allow(dead_code)]
 
 use resilient::{retry, Transient};
