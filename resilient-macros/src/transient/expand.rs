@@ -58,7 +58,10 @@ pub fn expand(input: &Input) -> TokenStream {
             }
             Some(Mark { with: Some(with), .. }) => {
                 let pattern = field(&only_field());
-                quote!(#pattern => (#with)(__resilient_field),)
+                // Spanned on the path, so that a function of the wrong signature is reported
+                // there, and not at the derive.
+                let call = crate::respan(quote!((#with)(__resilient_field)), with.span());
+                quote!(#pattern => #call,)
             }
             Some(Mark { throttled: Some(_), retry_after: Some(member), .. }) => {
                 let pattern = field(member);
