@@ -13,6 +13,8 @@ pub(crate) enum Location {
     CallSite { file: &'static str, line: u32 },
     /// Settings given in code, to [`RegistryBuilder`](crate::RegistryBuilder).
     Code,
+    /// A policy given in code, to [`PolicyBuilder`](crate::PolicyBuilder).
+    PolicyBuilder,
 }
 
 impl fmt::Display for Location {
@@ -22,6 +24,7 @@ impl fmt::Display for Location {
             Location::WholeFile(file) => f.write_str(file),
             Location::CallSite { file, line } => write!(f, "{file}:{line}"),
             Location::Code => f.write_str("Registry::builder()"),
+            Location::PolicyBuilder => f.write_str("Policy::builder()"),
         }
     }
 }
@@ -100,6 +103,28 @@ impl ConfigError {
     /// Every problem, in file order.
     pub fn issues(&self) -> &[ConfigIssue] {
         &self.issues
+    }
+}
+
+/// A policy refused by [`Policy::builder`](crate::Policy::builder), as a configuration error,
+/// so that code that builds a registry can use `?` on both builders.
+///
+/// ```
+/// use resilient::{ConfigError, Policy, Registry};
+///
+/// fn registry(attempts: u32) -> Result<Registry, ConfigError> {
+///     Registry::builder().policy("graph", Policy::builder().max_attempts(attempts).build()?).build()
+/// }
+///
+/// assert!(registry(6).is_ok());
+/// assert_eq!(
+///     registry(0).unwrap_err().to_string(),
+///     "Policy::builder(): max_attempts: expected an integer >= 1, found 0; use `max_attempts = 1` to disable retries"
+/// );
+/// ```
+impl From<crate::PolicyError> for ConfigError {
+    fn from(error: crate::PolicyError) -> Self {
+        ConfigError::single(Location::PolicyBuilder, error.key(), error.message())
     }
 }
 
