@@ -57,6 +57,7 @@ impl Value<'_> {
 /// assert_eq!(error.to_string(), "max_attempts: expected an integer >= 1, found 0; use `max_attempts = 1` to disable retries");
 /// ```
 #[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until `build()` is called"]
 pub struct PolicyBuilder {
     policy: Policy,
     /// `max_attempts` as set, 0 included, so that `build` can name it.

@@ -152,6 +152,7 @@ pub fn stats() -> crate::Stats {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, Default)]
+#[must_use = "a builder makes nothing until `build()` is called"]
 pub struct RegistryBuilder {
     registry: Registry,
     /// Names given a breaker or a budget but no policy: they take the defaults' policy at

@@ -149,6 +149,7 @@ fn current_file() -> Option<PathBuf> {
 /// ```
 #[cfg(feature = "watch")]
 #[derive(Debug)]
+#[must_use = "dropping the watcher stops it: keep it for as long as the file should be watched"]
 pub struct Watcher {
     /// Dropped to stop the thread: its wait between polls ends at once, not after an interval.
     stop: Option<std::sync::mpsc::Sender<()>>,
