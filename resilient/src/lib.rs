@@ -143,6 +143,8 @@
 //! `attempts`, `elapsed_ms`, `reason` and `error`. A first-try success logs nothing.
 
 #![deny(missing_docs)]
+// On docs.rs: mark the items of each feature with the feature they need.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod backoff;
 mod breaker;
