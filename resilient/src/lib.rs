@@ -136,6 +136,14 @@
 //! a test under `#[tokio::test(start_paused = true)]` runs its retries at once and sees their
 //! waits exactly. [`seed_jitter`] makes the random part of those waits the same on every run.
 //!
+//! The installed registry, the breakers and budgets of its names, and the counters are
+//! process-wide, and the tests of one test binary run in parallel threads of one process.
+//! [`install`] replaces the whole registry, so tests that each install their own would see
+//! one another's: install one registry with every test's policies, once (from a
+//! `std::sync::Once` that each test calls), or give such a test a file of its own under
+//! `tests/`, which is a process of its own. Breakers and counters are per name: give each
+//! test its own policy names, so that one test's failures open no other test's breaker.
+//!
 //! # Events
 //!
 //! Each retry is a `WARN` event with `policy`, `operation`, `attempt`, `max_attempts` (0 when
