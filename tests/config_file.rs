@@ -305,6 +305,22 @@ fn discouraged_choices_are_warnings() {
 }
 
 #[test]
+fn an_increment_without_incremental_backoff_is_a_warning() {
+    let registry = load("[policies.steps]\nincrement = \"200ms\"\n");
+    let warnings: Vec<String> = registry.warnings().iter().map(ToString::to_string).collect();
+    assert_eq!(
+        warnings,
+        [
+            "<string>:2:13: policies.steps.increment: `increment` is the step of `backoff = \"incremental\"`, and this policy's backoff is \"exponential\", so it is ignored; set `backoff = \"incremental\"` or remove `increment`"
+        ]
+    );
+    assert!(load("[policies.steps]\nbackoff = \"incremental\"\nincrement = \"200ms\"\n").warnings().is_empty());
+    // In `[defaults]` it is there for the policies that are incremental.
+    let shared = "[defaults]\nincrement = \"200ms\"\n[policies.steps]\nbackoff = \"incremental\"\n";
+    assert!(load(shared).warnings().is_empty());
+}
+
+#[test]
 fn a_retry_budget_that_allows_no_retry_is_a_warning_where_it_is_written() {
     const NONE_ALLOWED: &str = "ratio = 0\nmin_per_second = 0\n";
     let registry =

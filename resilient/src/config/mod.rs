@@ -302,6 +302,18 @@ impl<'a> Loader<'a> {
         }
         if let Some(policy) = &policy {
             self.discouraged(path, policy, &locate);
+            // Not in `[defaults]`, where it is there for the policies that are incremental.
+            let unused_increment = written.keys.get("increment").filter(|_| path != "defaults");
+            if let Some((_, value)) = unused_increment.filter(|_| policy.backoff() != Backoff::Incremental) {
+                self.warn(
+                    &value.span(),
+                    &format!("{path}.increment"),
+                    format!(
+                        "`increment` is the step of `backoff = \"incremental\"`, and this policy's backoff is \"{}\", so it is ignored; set `backoff = \"incremental\"` or remove `increment`",
+                        policy.backoff().name()
+                    ),
+                );
+            }
         }
         // Only where the budget is written: an inherited one was warned of where it was.
         if let (Some(budget), Some((key_span, _))) = (&budget, written.keys.get("retry_budget")) {
