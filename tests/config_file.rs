@@ -305,6 +305,14 @@ fn discouraged_choices_are_warnings() {
 }
 
 #[test]
+fn a_discouraged_default_is_warned_of_once_not_for_every_policy_that_inherits_it() {
+    let registry = load("[defaults]\njitter = \"none\"\n[policies.a]\n[policies.b]\n");
+    let warnings: Vec<String> = registry.warnings().iter().map(ToString::to_string).collect();
+    assert_eq!(warnings.len(), 1, "{warnings:#?}");
+    assert!(warnings[0].starts_with("<string>:2:10: defaults.jitter: without jitter"), "{warnings:#?}");
+}
+
+#[test]
 fn an_increment_without_incremental_backoff_is_a_warning() {
     let registry = load("[policies.steps]\nincrement = \"200ms\"\n");
     let warnings: Vec<String> = registry.warnings().iter().map(ToString::to_string).collect();

@@ -137,8 +137,13 @@ impl<'a> Loader<'a> {
         }
     }
 
+    /// Records a warning, unless the same one was given at the same place: a choice made in
+    /// `[defaults]` is warned of there, not again for every policy that inherits it.
     fn warn(&mut self, span: &Range<usize>, path: &str, message: impl Into<String>) {
-        self.warnings.push(ConfigIssue { location: self.at(span), path: path.to_owned(), message: message.into() });
+        let (location, message) = (self.at(span), message.into());
+        if !self.warnings.iter().any(|warning| warning.location == location && warning.message == message) {
+            self.warnings.push(ConfigIssue { location, path: path.to_owned(), message });
+        }
     }
 
     fn load(mut self) -> Result<Registry, ConfigError> {
