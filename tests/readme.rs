@@ -1,5 +1,6 @@
-//! The README's configuration example is what a reader copies first: it must load as shown,
-//! without an error or a warning.
+//! The README's configuration example is what a reader copies first, and
+//! `examples/resilient.toml` the file they start from: each must load as shown, without an
+//! error or a warning.
 
 use resilient::Registry;
 
@@ -32,4 +33,12 @@ fn the_readme_configuration_loads_without_warnings() {
     let graph = registry.resolve("graph");
     assert_eq!((graph.max_attempts(), graph.max_elapsed()), (Some(6), Some(std::time::Duration::from_secs(120))));
     assert!(registry.circuit_breaker("graph").is_some());
+}
+
+#[test]
+fn the_example_configuration_file_loads_without_warnings() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/resilient.toml");
+    let registry = Registry::from_path(path).unwrap_or_else(|error| panic!("{error}"));
+    assert!(registry.warnings().is_empty(), "{:?}", registry.warnings());
+    assert!(registry.names().count() > 0, "it defines policies");
 }
