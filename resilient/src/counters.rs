@@ -458,6 +458,7 @@ mod tests {
 
     #[test]
     fn sharded_counts_add_up_across_threads() {
+        let _alone = SLOT_TESTS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         static COUNTER: Sharded = Sharded::new();
         std::thread::scope(|scope| {
             for _ in 0..8 {
@@ -470,7 +471,15 @@ mod tests {
     #[test]
     fn live_threads_hold_different_slots_and_free_them_on_exit() {
         let _alone = SLOT_TESTS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        // The threads of the slot test that ran before may still hold their slots: a scoped
+        // thread gives its slot back in a thread-local destructor, which can run after
+        // `scope` has returned. Wait for two free slots, one for each thread here.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while HELD.load(Relaxed).count_ones() as usize > SHARDS - 2 && std::time::Instant::now() < deadline {
+            std::thread::yield_now();
+        }
         let first = shard();
+        assert!(first < SHARDS, "a slot is free for this thread");
         assert_eq!(first, shard(), "a thread keeps its slot");
         let (tx, rx) = std::sync::mpsc::channel();
         let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
@@ -513,8 +522,9 @@ mod tests {
         assert_eq!(COUNTER.sum(), 40 * ROUNDS as u64);
     }
 
-    /// Taken by the tests that claim slots by the dozen and by the one that watches a slot freed,
-    /// which would otherwise see it claimed again at once by another test's thread.
+    /// Taken by the tests whose threads claim slots and by the one that watches a slot freed,
+    /// which would otherwise find every slot taken, or see its slot claimed again at once by
+    /// another test's thread.
     static SLOT_TESTS: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
     /// How many times each of the 40 threads counts (fewer under Miri, a thousand times slower).
