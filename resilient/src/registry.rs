@@ -99,7 +99,24 @@ impl Registry {
         self.strict
     }
 
-    /// The warnings found while loading: legal but discouraged choices.
+    /// The warnings found while loading: legal but discouraged choices, each given once, where
+    /// it is written.
+    ///
+    /// - `backoff = "fixed"` with 5 retries or more: a steady beat on a struggling service;
+    /// - `jitter = "none"` on a policy that retries: clients that failed together retry
+    ///   together;
+    /// - `increment` in a policy whose backoff is not `incremental`: it is ignored;
+    /// - a retry budget with `ratio = 0` and `min_per_second = 0` on a policy that retries: it
+    ///   allows no retry at all.
+    ///
+    /// [`init`](crate::init) and [`reload`](crate::reload) return them with the warnings about
+    /// call sites, and log them. A registry built in code has none.
+    ///
+    /// ```
+    /// let registry = resilient::Registry::from_toml_str("[policies.steady]\njitter = \"none\"\n")?;
+    /// assert!(registry.warnings()[0].to_string().contains("policies.steady.jitter: without jitter"));
+    /// # Ok::<(), resilient::ConfigError>(())
+    /// ```
     pub fn warnings(&self) -> &[ConfigWarning] {
         &self.warnings
     }
