@@ -935,12 +935,12 @@ mod tests {
         }
     }
 
-    /// [`CountingClock`] as a plain `fn` reads it: attempts cannot be cut off.
-    enum CountingBlockingClock {}
+    /// Clock `C` as a plain `fn` reads it: attempts cannot be cut off.
+    struct Blocking<C>(std::marker::PhantomData<C>);
 
-    impl Clock for CountingBlockingClock {
+    impl<C: Clock> Clock for Blocking<C> {
         fn now() -> std::time::Instant {
-            CountingClock::now()
+            C::now()
         }
 
         const LIMITS_ATTEMPTS: bool = false;
@@ -961,17 +961,6 @@ mod tests {
         }
     }
 
-    /// [`SetClock`] as a plain `fn` reads it: attempts cannot be cut off.
-    enum SetBlockingClock {}
-
-    impl Clock for SetBlockingClock {
-        fn now() -> std::time::Instant {
-            SetClock::now()
-        }
-
-        const LIMITS_ATTEMPTS: bool = false;
-    }
-
     /// Whether a call on clock `C` retries a failure at 90 ms whose 10 ms wait would end exactly
     /// at its 100 ms deadline, under a policy with an attempt timeout.
     fn retries_up_to_the_deadline<C: Clock>() -> bool {
@@ -989,7 +978,7 @@ mod tests {
         assert!(!retries_up_to_the_deadline::<SetClock>());
         // A blocking one is not limited, so the timeout it cannot keep changes nothing: the
         // wait starts, as it does under a policy without an attempt timeout.
-        assert!(retries_up_to_the_deadline::<SetBlockingClock>());
+        assert!(retries_up_to_the_deadline::<Blocking<SetClock>>());
     }
 
     #[test]
@@ -997,7 +986,7 @@ mod tests {
         let reads_to_begin = |policy: PolicyBuilder| {
             let site = site(policy);
             let before = CLOCK_READS.with(Cell::get);
-            let _call = Call::<CountingBlockingClock>::begin(site);
+            let _call = Call::<Blocking<CountingClock>>::begin(site);
             CLOCK_READS.with(Cell::get) - before
         };
         assert_eq!(reads_to_begin(fixed(10, 3).attempt_timeout(ms(100))), 0, "a timeout it cannot keep");
