@@ -306,37 +306,22 @@ impl<'a> Loader<'a> {
             );
         }
         if let Some(policy) = &policy {
-            self.discouraged(path, policy, &locate);
-            // Not in `[defaults]`, where it is there for the policies that are incremental.
-            let unused_increment = written.keys.get("increment").filter(|_| path != "defaults");
-            if let Some((_, value)) = unused_increment.filter(|_| policy.backoff() != Backoff::Incremental) {
-                self.warn(
-                    &value.span(),
-                    &format!("{path}.increment"),
-                    format!(
-                        "`increment` is the step of `backoff = \"incremental\"`, and this policy's backoff is \"{}\", so it is ignored; set `backoff = \"incremental\"` or remove `increment`",
-                        policy.backoff().name()
-                    ),
-                );
-            }
-        }
-        // Only where the budget is written: an inherited one was warned of where it was.
-        if let (Some(budget), Some((key_span, _))) = (&budget, written.keys.get("retry_budget")) {
-            let retries = policy.as_ref().is_some_and(|policy| policy.max_attempts() != Some(1));
-            if budget.ratio == 0.0 && budget.min_per_second == 0 && retries {
-                self.warn(
-                    &locate_in(written, "retry_budget", "ratio").unwrap_or_else(|| key_span.clone()),
-                    &format!("{path}.retry_budget"),
-                    "`ratio = 0` and `min_per_second = 0` allow no retry at all; raise one of them (e.g. `ratio = 0.1`), or set `max_attempts = 1` to mean no retries",
-                );
-            }
+            self.discouraged(path, policy, budget.as_ref(), written, &locate);
         }
         let policy = policy.filter(|_| self.errors.len() == errors_before)?;
         Some(NamedPolicy { policy, circuit_breaker: breaker, retry_budget: budget })
     }
 
-    /// Warnings for legal but discouraged policies.
-    fn discouraged(&mut self, path: &str, policy: &crate::Policy, locate: &dyn Fn(&str) -> Range<usize>) {
+    /// Warnings for legal but discouraged choices: the policy's, found wherever `locate` finds
+    /// their keys, and those of the keys `written` in this table alone.
+    fn discouraged(
+        &mut self,
+        path: &str,
+        policy: &crate::Policy,
+        budget: Option<&RetryBudgetSettings>,
+        written: &Written<'a>,
+        locate: &dyn Fn(&str) -> Range<usize>,
+    ) {
         let retries = policy.max_attempts().map_or(u32::MAX, |n| n - 1);
         if policy.backoff() == Backoff::Fixed && retries >= MANY_FIXED_ATTEMPTS {
             self.warn(
@@ -351,6 +336,28 @@ impl<'a> Loader<'a> {
                 &format!("{path}.jitter"),
                 "without jitter, clients that failed together retry together; consider `jitter = \"full\"`",
             );
+        }
+        // Not in `[defaults]`, where it is there for the policies that are incremental.
+        let unused_increment = written.keys.get("increment").filter(|_| path != "defaults");
+        if let Some((_, value)) = unused_increment.filter(|_| policy.backoff() != Backoff::Incremental) {
+            self.warn(
+                &value.span(),
+                &format!("{path}.increment"),
+                format!(
+                    "`increment` is the step of `backoff = \"incremental\"`, and this policy's backoff is \"{}\", so it is ignored; set `backoff = \"incremental\"` or remove `increment`",
+                    policy.backoff().name()
+                ),
+            );
+        }
+        // Only where the budget is written: an inherited one was warned of where it was.
+        if let (Some(budget), Some((key_span, _))) = (budget, written.keys.get("retry_budget")) {
+            if budget.ratio == 0.0 && budget.min_per_second == 0 && retries >= 1 {
+                self.warn(
+                    &locate_in(written, "retry_budget", "ratio").unwrap_or_else(|| key_span.clone()),
+                    &format!("{path}.retry_budget"),
+                    "`ratio = 0` and `min_per_second = 0` allow no retry at all; raise one of them (e.g. `ratio = 0.1`), or set `max_attempts = 1` to mean no retries",
+                );
+            }
         }
     }
 
