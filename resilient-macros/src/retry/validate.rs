@@ -64,17 +64,13 @@ pub fn validate(args: RetryArgs, function: &ItemFn) -> syn::Result<Plan> {
             ));
         }
     };
-    if !names_a_result(&return_type) && names_a_future(&return_type) {
-        return Err(syn::Error::new_spanned(
-            &return_type,
-            "`#[retry]` needs an `async fn` returning `Result<T, E>`, not a `fn` returning a future; write it as an `async fn` (under `#[async_trait]`, which rewrites `async fn`s before `#[retry]` sees them, put `#[retry]` on an inherent `async fn` that the trait method calls)",
-        ));
-    }
     if !names_a_result(&return_type) {
-        return Err(syn::Error::new_spanned(
-            &return_type,
-            "`#[retry]` needs a function that returns `Result<T, E>` (or an alias named `...Result`, like `io::Result<T>`)",
-        ));
+        let message = if names_a_future(&return_type) {
+            "`#[retry]` needs an `async fn` returning `Result<T, E>`, not a `fn` returning a future; write it as an `async fn` (under `#[async_trait]`, which rewrites `async fn`s before `#[retry]` sees them, put `#[retry]` on an inherent `async fn` that the trait method calls)"
+        } else {
+            "`#[retry]` needs a function that returns `Result<T, E>` (or an alias named `...Result`, like `io::Result<T>`)"
+        };
+        return Err(syn::Error::new_spanned(&return_type, message));
     }
     if let Some(impl_trait) = find_impl_trait(&return_type) {
         return Err(syn::Error::new(
@@ -285,7 +281,8 @@ fn names_a_future(return_type: &Type) -> bool {
     find.0
 }
 
-/// `E` of `Result<T, E>`, when written so; otherwise the projection through `Outcome`.
+/// `E` of `Result<T, E>`, when written so; `None` for an alias such as `io::Result<T>`, whose
+/// error type `validate` names through `Outcome` instead.
 fn error_type(return_type: &Type) -> Option<Type> {
     if let Type::Path(path) = return_type {
         let last = path.path.segments.last()?;
