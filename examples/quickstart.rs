@@ -59,12 +59,13 @@ async fn fetch(address: &str, path: &str) -> Result<String, FetchError> {
         if response.read_line(&mut header).await? == 0 || header.trim().is_empty() {
             break;
         }
-        if let Some((name, value)) = header.split_once(':')
-            && name.eq_ignore_ascii_case("retry-after")
-        {
-            // Seconds or an HTTP date; garbage is no hint at all, and a huge value is capped by
-            // the policy's `max_delay`.
-            retry_after = resilient::parse_retry_after(value);
+        // Seconds or an HTTP date; garbage is no hint at all, and a huge value is capped by the
+        // policy's `max_delay`.
+        match header.split_once(':') {
+            Some((name, value)) if name.eq_ignore_ascii_case("retry-after") => {
+                retry_after = resilient::parse_retry_after(value);
+            }
+            _ => {}
         }
     }
     let mut body = String::new();

@@ -92,7 +92,7 @@ impl Client {
     async fn retried(&self) -> Result<u32, Unavailable> {
         let call = self.flaky_calls.get();
         self.flaky_calls.set(call + 1);
-        if call.is_multiple_of(2) { Err(Unavailable) } else { Ok(call) }
+        if call % 2 == 0 { Err(Unavailable) } else { Ok(call) }
     }
 
     /// A deadline: the call's clock starts with the call, even when the first attempt succeeds.

@@ -223,7 +223,8 @@ mod tests {
         let elapsed = tokio::time::timeout(Duration::from_millis(1), std::future::pending::<()>()).await.unwrap_err();
         assert_eq!(elapsed.classify(), Classification::Transient);
         assert_eq!(Transient::classify(&&elapsed), Classification::Transient);
-        assert_eq!(Box::new(elapsed).classify(), Classification::Transient);
+        let boxed = Box::new(elapsed);
+        assert_eq!(boxed.classify(), Classification::Transient);
     }
 
     #[test]
