@@ -127,16 +127,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     healthy.store(true, Ordering::SeqCst);
     phase("recovered", Duration::from_millis(500), &address, &requests).await;
 
-    let stats = resilient::stats();
-    let calls = stats.operation(concat!(module_path!(), "::stock")).expect("a #[retry] function");
-    println!(
-        "stock: {} calls, {} attempts, {} retries, {} give-ups, {} refused by the budget, {} rejections",
-        calls.calls, calls.attempts, calls.retries, calls.give_ups, calls.budget_refusals, calls.rejections
-    );
-    let breaker = stats.breaker("inventory").expect("the policy has a breaker");
-    println!(
-        "breaker: {:?} now; opened {} times, half-opened {} times",
-        breaker.state, breaker.opened, breaker.half_opened
-    );
+    // Every counter, one line per operation and one per circuit breaker.
+    println!("{}", resilient::stats());
     Ok(())
 }

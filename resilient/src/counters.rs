@@ -5,8 +5,11 @@
 //! locked instruction. The failure path is hot too: in an outage every thread retries at once.
 
 use std::cell::Cell;
+use std::fmt;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
+
+use crate::rejected::to_the_millisecond;
 
 /// Shards per sharded counter: enough that the threads of a typical machine each get one.
 pub(crate) const SHARDS: usize = 16;
@@ -356,6 +359,35 @@ impl OperationStats {
     }
 }
 
+/// One line: the operation, its policy, then each counter by name, as in
+/// `shop::stock (policy `inventory`): calls 3, attempts 5, retries 2 (throttled 0), ...`.
+impl fmt::Display for OperationStats {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let OperationStats {
+            policy,
+            operation,
+            calls,
+            attempts,
+            retries,
+            throttled_retries,
+            successes,
+            failures,
+            give_ups,
+            rejections,
+            budget_refusals,
+            retried_calls,
+            retried_elapsed,
+        } = self;
+        write!(
+            f,
+            "{operation} (policy `{policy}`): calls {calls}, attempts {attempts}, retries {retries} (throttled {throttled_retries}), \
+             successes {successes}, failures {failures}, give-ups {give_ups}, rejections {rejections}, \
+             budget refusals {budget_refusals}, retried calls {retried_calls} ({} in all)",
+            to_the_millisecond(*retried_elapsed)
+        )
+    }
+}
+
 /// The state of a circuit breaker, in its [`BreakerStats`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -366,6 +398,17 @@ pub enum BreakerState {
     Open,
     /// One probe call goes through; its outcome closes or re-opens the breaker.
     HalfOpen,
+}
+
+/// `closed`, `open` or `half-open`, the words of the breaker's `tracing` events.
+impl fmt::Display for BreakerState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            BreakerState::Closed => "closed",
+            BreakerState::Open => "open",
+            BreakerState::HalfOpen => "half-open",
+        })
+    }
 }
 
 /// A circuit breaker's state and transitions, since the process started. [`Stats`] shows them
@@ -383,6 +426,18 @@ pub struct BreakerStats {
     pub half_opened: u64,
     /// Transitions to closed (a successful probe).
     pub closed: u64,
+}
+
+/// One line, as in `circuit breaker of policy `inventory`: closed (opened 2, half-opened 2,
+/// closed 1)`.
+impl fmt::Display for BreakerStats {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let BreakerStats { policy, state, opened, half_opened, closed } = self;
+        write!(
+            f,
+            "circuit breaker of policy `{policy}`: {state} (opened {opened}, half-opened {half_opened}, closed {closed})"
+        )
+    }
 }
 
 /// A snapshot of every counter: per operation, and per circuit breaker. See
@@ -449,6 +504,44 @@ impl Stats {
     /// The breaker of `policy`, if an installed registry gave it one.
     pub fn breaker(&self, policy: &str) -> Option<&BreakerStats> {
         self.breakers.iter().find(|stats| stats.policy == policy)
+    }
+}
+
+/// One line per operation, then one per circuit breaker, in the order of the snapshot; nothing
+/// for an empty snapshot. For a log line or a debug page; the `metrics` feature exports the
+/// same counters to a metrics system.
+///
+/// ```
+/// use resilient::{Transient, retry};
+///
+/// #[derive(Debug, Transient)]
+/// #[transient]
+/// struct Busy;
+///
+/// #[retry(max_attempts = 2, backoff = "immediate")]
+/// fn reserve(tries: &mut u32) -> Result<u32, Busy> {
+///     *tries += 1;
+///     if *tries == 1 { Err(Busy) } else { Ok(*tries) }
+/// }
+///
+/// reserve(&mut 0).unwrap();
+/// let line = resilient::stats().operation(concat!(module_path!(), "::reserve")).unwrap().to_string();
+/// // Ends with the time the retried calls took, to the millisecond: "(1ms in all)".
+/// assert!(line.contains("::reserve (policy `inline`): calls 1, attempts 2, retries 1 (throttled 0), \
+///     successes 1, failures 0, give-ups 0, rejections 0, budget refusals 0, retried calls 1 ("));
+/// println!("{}", resilient::stats());
+/// ```
+impl fmt::Display for Stats {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let operations = self.operations.iter().map(|operation| operation as &dyn fmt::Display);
+        let breakers = self.breakers.iter().map(|breaker| breaker as &dyn fmt::Display);
+        for (index, line) in operations.chain(breakers).enumerate() {
+            if index > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "{line}")?;
+        }
+        Ok(())
     }
 }
 
@@ -520,6 +613,41 @@ mod tests {
         static COUNTER: Sharded = Sharded::new();
         on_more_threads_than_slots(|| COUNTER.increment());
         assert_eq!(COUNTER.sum(), 40 * ROUNDS as u64);
+    }
+
+    #[test]
+    fn a_snapshot_displays_one_line_per_operation_then_per_breaker() {
+        let operation = |operation, calls| OperationStats {
+            policy: "inventory",
+            operation,
+            calls,
+            attempts: 7,
+            retries: 3,
+            throttled_retries: 1,
+            successes: 4,
+            failures: 1,
+            give_ups: 1,
+            rejections: 0,
+            budget_refusals: 2,
+            retried_calls: 2,
+            retried_elapsed: Duration::from_micros(1_234_500),
+        };
+        let breaker =
+            BreakerStats { policy: "inventory", state: BreakerState::HalfOpen, opened: 2, half_opened: 1, closed: 0 };
+        let stats = Stats {
+            operations: vec![operation("shop::stock", 5), operation("shop::order", 1)],
+            breakers: vec![breaker],
+        };
+        assert_eq!(
+            stats.to_string(),
+            "shop::stock (policy `inventory`): calls 5, attempts 7, retries 3 (throttled 1), successes 4, \
+             failures 1, give-ups 1, rejections 0, budget refusals 2, retried calls 2 (1s 235ms in all)\n\
+             shop::order (policy `inventory`): calls 1, attempts 7, retries 3 (throttled 1), successes 4, \
+             failures 1, give-ups 1, rejections 0, budget refusals 2, retried calls 2 (1s 235ms in all)\n\
+             circuit breaker of policy `inventory`: half-open (opened 2, half-opened 1, closed 0)"
+        );
+        assert_eq!(Stats::default().to_string(), "");
+        assert_eq!([BreakerState::Closed, BreakerState::Open].map(|state| state.to_string()), ["closed", "open"]);
     }
 
     /// Taken by the tests whose threads claim slots and by the one that watches a slot freed,
