@@ -23,6 +23,7 @@ use crate::PolicyBuilder;
 /// let delays: Vec<Duration> = (1..=3).map(|n| policy.base_delay(n)).collect();
 /// assert_eq!(delays, [100, 150, 180].map(Duration::from_millis));
 /// assert_eq!(Backoff::Incremental.name(), "incremental"); // as written in the configuration
+/// assert_eq!(policy.backoff().to_string(), "incremental");
 /// # Ok::<(), resilient::PolicyError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -139,6 +140,19 @@ fn power(mut base: f64, mut exponent: u32) -> f64 {
     }
     result
 }
+
+/// Each kind displays as its configuration name (`exponential`), the one `name()` returns.
+macro_rules! display_by_name {
+    ($($kind:ty),*) => {$(
+        impl fmt::Display for $kind {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.name())
+            }
+        }
+    )*};
+}
+
+display_by_name!(Backoff, Jitter, Nested);
 
 fn lookup_name<T: PartialEq + Copy>(names: &[(&'static str, T)], value: T) -> &'static str {
     names.iter().find(|(_, v)| *v == value).map_or("?", |(name, _)| name)
@@ -414,6 +428,14 @@ impl fmt::Display for Policy {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kinds_display_as_their_configuration_names() {
+        let backoffs = Backoff::NAMES.map(|(_, kind)| kind.to_string());
+        assert_eq!(backoffs, ["immediate", "fixed", "incremental", "exponential", "decorrelated"]);
+        assert_eq!(Jitter::NAMES.map(|(_, kind)| kind.to_string()), ["none", "full", "equal"]);
+        assert_eq!(Nested::NAMES.map(|(_, kind)| kind.to_string()), ["single", "retry"]);
+    }
 
     #[test]
     fn powers_are_exact_while_representable() {
