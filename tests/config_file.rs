@@ -231,6 +231,31 @@ fn unknown_keys_and_tables_suggest_the_right_one() {
 }
 
 #[test]
+fn a_policy_written_outside_its_table_names_the_table() {
+    let above_every_table = "<string>:1:1: unknown key `max_attempts` at the top level; write it under `[defaults]`, \
+         for every policy, or under `[policies.NAME]`, for one";
+    assert_eq!(error("max_attempts = 3\n[defaults]\n"), above_every_table);
+    assert!(error("[circuit_breaker]\nfailure_ratio = 0.5\n").contains("`circuit_breaker` at the top level"));
+    assert_eq!(
+        error("[graph]\nmax_attempts = 2\n"),
+        "<string>:1:2: unknown key `graph`; a policy's table is named `[policies.graph]`"
+    );
+    assert_eq!(
+        error("[\"my graph\"]\nmax_attempts = 2\n"),
+        "<string>:1:2: unknown key `my graph`; a policy's table is named `[policies.\"my graph\"]`"
+    );
+    assert_eq!(
+        error("[policy.graph]\nmax_attempts = 2\n"),
+        "<string>:1:2: unknown key `policy`; the policies' tables are named `[policies.NAME]`"
+    );
+    // A key that is neither still lists what the top level holds.
+    assert_eq!(
+        error("colour = 1\n"),
+        "<string>:1:1: unknown key `colour`; expected `strict`, `[defaults]` or `[policies.NAME]`"
+    );
+}
+
+#[test]
 fn values_of_the_wrong_kind_say_what_was_expected() {
     assert_eq!(error("policies = 5\n"), "<string>:1:12: policies: expected tables `[policies.NAME]`, found an integer");
     assert_eq!(

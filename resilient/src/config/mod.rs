@@ -172,14 +172,7 @@ impl<'a> Loader<'a> {
                 },
                 "defaults" => defaults_table = Some((key.span(), value)),
                 "policies" => policies_table = Some(value),
-                unknown => {
-                    let message = unknown_key_message(
-                        unknown,
-                        &TOP_LEVEL,
-                        "expected `strict`, `[defaults]` or `[policies.NAME]`",
-                    );
-                    self.error(&key.span(), "", message);
-                }
+                unknown => self.error(&key.span(), "", unknown_top_level_message(unknown, value.get_ref())),
             }
         }
 
@@ -444,6 +437,29 @@ fn unknown_key_message(key: &str, known: &[&str], otherwise: &str) -> String {
         Some(suggestion) => format!("unknown key `{key}`, did you mean `{suggestion}`?"),
         None => format!("unknown key `{key}`; {otherwise}"),
     }
+}
+
+/// A key the top level does not know. The likely slips get their own fix: a policy key written
+/// above every table (it belongs in one), a table of policies under another name than
+/// `policies` (`[policy.graph]`), and a policy's table without `policies.` before its name.
+fn unknown_top_level_message(name: &str, value: &DeValue<'_>) -> String {
+    if KEYS.contains(&name) || ["circuit_breaker", "retry_budget"].contains(&name) {
+        return format!(
+            "unknown key `{name}` at the top level; write it under `[defaults]`, for every policy, \
+             or under `[policies.NAME]`, for one"
+        );
+    }
+    match value {
+        DeValue::Table(table) if did_you_mean(name, TOP_LEVEL.iter().copied()).is_none() => {
+            let is_table = |entry: &Spanned<DeValue<'_>>| matches!(entry.get_ref(), DeValue::Table(_));
+            if !table.is_empty() && table.values().all(is_table) {
+                return format!("unknown key `{name}`; the policies' tables are named `[policies.NAME]`");
+            }
+            return format!("unknown key `{name}`; a policy's table is named `[policies.{}]`", write::key(name));
+        }
+        _ => {}
+    }
+    unknown_key_message(name, &TOP_LEVEL, "expected `strict`, `[defaults]` or `[policies.NAME]`")
 }
 
 /// 1-based line and column (in characters) of a byte offset.

@@ -69,7 +69,7 @@ fn budget_entries(budget: &RetryBudgetSettings) -> [(&'static str, String); 2] {
 }
 
 /// A policy name as a TOML key: bare when it can be, else quoted with TOML's escapes.
-fn key(name: &str) -> String {
+pub(super) fn key(name: &str) -> String {
     let bare = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
     if !name.is_empty() && name.chars().all(bare) {
         return name.to_owned();
