@@ -360,7 +360,7 @@ impl OperationStats {
 }
 
 /// One line: the operation, its policy, then each counter by name, as in
-/// `shop::stock (policy `inventory`): calls 3, attempts 5, retries 2 (throttled 0), ...`.
+/// ``shop::stock (policy `inventory`): calls 3, attempts 5, retries 2 (throttled 0), ...``.
 impl fmt::Display for OperationStats {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let OperationStats {
@@ -428,8 +428,8 @@ pub struct BreakerStats {
     pub closed: u64,
 }
 
-/// One line, as in `circuit breaker of policy `inventory`: closed (opened 2, half-opened 2,
-/// closed 1)`.
+/// One line, as in ``circuit breaker of policy `inventory`: closed (opened 2, half-opened 2,
+/// closed 1)``.
 impl fmt::Display for BreakerStats {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let BreakerStats { policy, state, opened, half_opened, closed } = self;

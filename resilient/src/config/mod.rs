@@ -452,10 +452,11 @@ fn unknown_top_level_message(name: &str, value: &DeValue<'_>) -> String {
     match value {
         DeValue::Table(table) if did_you_mean(name, TOP_LEVEL.iter().copied()).is_none() => {
             let is_table = |entry: &Spanned<DeValue<'_>>| matches!(entry.get_ref(), DeValue::Table(_));
-            if !table.is_empty() && table.values().all(is_table) {
-                return format!("unknown key `{name}`; the policies' tables are named `[policies.NAME]`");
-            }
-            return format!("unknown key `{name}`; a policy's table is named `[policies.{}]`", write::key(name));
+            return if !table.is_empty() && table.values().all(is_table) {
+                format!("unknown key `{name}`; the policies' tables are named `[policies.NAME]`")
+            } else {
+                format!("unknown key `{name}`; a policy's table is named `[policies.{}]`", write::key(name))
+            };
         }
         _ => {}
     }
