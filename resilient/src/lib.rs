@@ -72,7 +72,7 @@
 //! site that names it. An open breaker refuses calls at once with [`Rejected::CircuitOpen`],
 //! without calling the operation, and lets one probe through after its break; an empty budget
 //! returns the last error instead of retrying. [`Registry::stats`] reads the counters of every
-//! `#[retry]` function and every breaker.
+//! `#[retry]` function and every breaker; the [`Stats`] it returns prints one line for each.
 //!
 //! ```
 //! use resilient::{CircuitBreakerSettings, Policy, Registry, RetryBudgetSettings};
