@@ -29,7 +29,9 @@ use proc_macro::TokenStream;
 ///
 /// Arguments: references are re-borrowed for each attempt; owned arguments are cloned for
 /// every attempt but the last, which gets the original (a non-`Clone` owned argument is a
-/// compile error that suggests a reference; `self` by value is refused). `return` and `?` in
+/// compile error that suggests a reference; `self` by value is refused). An argument's
+/// attributes keep their meaning: `#[allow(unused_variables)]` or `#[expect(..)]` applies to the
+/// binding the body uses, and `#[cfg(..)]` removes the argument. `return` and `?` in
 /// the body end the attempt, as they ended the call before. A result cannot borrow from a
 /// `&mut` argument (`&mut self` included): each attempt re-borrows the argument, and today's
 /// borrow checker cannot see that a failed attempt's borrow ended before the next one began

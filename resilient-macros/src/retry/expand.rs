@@ -65,16 +65,23 @@ pub fn expand(plan: Plan, mut function: ItemFn) -> TokenStream {
         let (FnArg::Typed(typed), Passing::Unique | Passing::Owned) = (arg, passing) else { continue };
         let slot = format_ident!("__resilient_arg{}", index);
         let pattern = std::mem::replace(&mut *typed.pat, syn::parse_quote!(#slot));
+        // The user's binding is now the `let` in the loop, so its lint attributes go there
+        // (`#[allow(unused_variables)]` would miss it on the argument, and an `#[expect]` go
+        // unmet: the loop reads the argument). A `#[cfg]` stays, and is copied to each
+        // statement that names the argument.
+        let (lints, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut typed.attrs).into_iter().partition(is_lint);
+        typed.attrs = kept;
+        let cfgs: Vec<_> = typed.attrs.iter().filter(|attr| attr.path().is_ident("cfg")).collect();
         let ty = &typed.ty;
         bindings.push(match passing {
             Passing::Shared => unreachable!("skipped above"),
-            Passing::Unique => quote!(let #pattern = &mut *#slot;),
+            Passing::Unique => quote!(#(#cfgs)* #(#lints)* let #pattern = &mut *#slot;),
             Passing::Owned => {
                 // Spanned on the argument's type, so "not `Clone`" points at the argument.
                 let take =
                     respan(quote!(#private::take_or_clone(&mut #slot, __resilient_call.is_last_attempt())), ty.span());
-                slots.push(quote!(let mut #slot = ::core::option::Option::Some(#slot);));
-                quote!(let #pattern = #take;)
+                slots.push(quote!(#(#cfgs)* let mut #slot = ::core::option::Option::Some(#slot);));
+                quote!(#(#cfgs)* #(#lints)* let #pattern = #take;)
             }
         });
     }
@@ -164,6 +171,11 @@ pub fn expand(plan: Plan, mut function: ItemFn) -> TokenStream {
             #body
         }
     }
+}
+
+/// A lint level (`allow`, `expect`, `warn`, `deny`, `forbid`), or a `cfg_attr` that may set one.
+fn is_lint(attr: &syn::Attribute) -> bool {
+    ["allow", "expect", "warn", "deny", "forbid", "cfg_attr"].iter().any(|name| attr.path().is_ident(name))
 }
 
 /// Turns `async fn f(..) -> R` into `fn f(..) -> impl Future<Output = R>`, for a body that is an
