@@ -16,15 +16,15 @@ use crate::respan;
 //
 // Output (an async fn is written out as the future it stands for: see `async_signature`):
 //
-//     fn fetch(client: &Client, __resilient_arg1: String) -> impl Future<Output = Result<Message, GraphError>> {
-//         let mut __resilient_arg1 = Some(__resilient_arg1);
+//     fn fetch(client: &Client, id: String) -> impl Future<Output = Result<Message, GraphError>> {
+//         let mut id = Some(id);
 //         async move {
 //             static __RESILIENT_STATE: SiteState = SiteState::new();
 //             static __RESILIENT_SITE: CallSite = CallSite::named("graph", "path::fetch", &__RESILIENT_STATE);
 //             inventory::submit! { CallSiteRecord { .. } }
 //             let mut __resilient_call = Call::<TokioClock>::begin(&__RESILIENT_SITE);
 //             loop {
-//                 let id = take_or_clone(&mut __resilient_arg1, __resilient_call.is_last_attempt());
+//                 let id = take_or_clone(&mut id, __resilient_call.is_last_attempt());
 //                 let __resilient_step = {
 //                     let __resilient_result: Result<Message, GraphError> =
 //                         match __resilient_call.start_attempt(&__RESILIENT_SITE, <E holds Rejected>) {
@@ -63,7 +63,7 @@ pub fn expand(plan: Plan, mut function: ItemFn) -> TokenStream {
     for (index, (arg, passing)) in typed_args {
         // Shared references are `Copy`: the body uses them as they are, for every attempt.
         let (FnArg::Typed(typed), Passing::Unique | Passing::Owned) = (arg, passing) else { continue };
-        let slot = format_ident!("__resilient_arg{}", index);
+        let slot = slot_name(&typed.pat, index);
         let pattern = std::mem::replace(&mut *typed.pat, syn::parse_quote!(#slot));
         // The user's binding is now the `let` in the loop, so its lint attributes go there
         // (`#[allow(unused_variables)]` would miss it on the argument, and an `#[expect]` go
@@ -170,6 +170,17 @@ pub fn expand(plan: Plan, mut function: ItemFn) -> TokenStream {
             #(#slots)*
             #body
         }
+    }
+}
+
+/// The name of the argument as the function receives it: the user's own name when the pattern
+/// is one (`body`, `mut body`), so that the signature reads the same in rustdoc and in an
+/// editor's hints; else `__resilient_argN`. The loop's `let body = take_or_clone(&mut body, ..)`
+/// reads the argument before its own `body` comes into scope, so the two can share the name.
+fn slot_name(pattern: &syn::Pat, index: usize) -> syn::Ident {
+    match pattern {
+        syn::Pat::Ident(syn::PatIdent { ident, subpat: None, .. }) => ident.clone(),
+        _ => format_ident!("__resilient_arg{}", index),
     }
 }
 

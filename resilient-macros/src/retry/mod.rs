@@ -32,3 +32,31 @@ fn with_error(item: TokenStream, error: syn::Error) -> TokenStream {
     tokens.extend(error.into_compile_error());
     tokens
 }
+
+#[cfg(test)]
+mod tests {
+    use quote::{ToTokens, quote};
+
+    #[test]
+    fn arguments_keep_their_names_in_the_expanded_signature() {
+        let expanded = super::expand(
+            quote!(max_attempts = 2),
+            quote! {
+                pub async fn send(body: String, mut count: u32, buffer: &mut Vec<u8>, (a, b): (u32, u32), id: &str)
+                    -> Result<(), Busy> { Ok(()) }
+            },
+        );
+        let function: syn::ItemFn = syn::parse2(expanded).expect("a function");
+        let names: Vec<String> = function
+            .sig
+            .inputs
+            .iter()
+            .map(|argument| match argument {
+                syn::FnArg::Typed(typed) => typed.pat.to_token_stream().to_string(),
+                syn::FnArg::Receiver(_) => "self".to_owned(),
+            })
+            .collect();
+        // What rustdoc and an editor's hints show; a pattern that is not a name gets one.
+        assert_eq!(names, ["body", "count", "buffer", "__resilient_arg3", "id"]);
+    }
+}
