@@ -1,6 +1,6 @@
-//! The README's configuration example is what a reader copies first, and
-//! `examples/resilient.toml` the file they start from: each must load as shown, without an
-//! error or a warning.
+//! The README's dependency lines and configuration example are what a reader copies first, and
+//! `examples/resilient.toml` the file they start from: the dependency must name this version,
+//! and each configuration must load as shown, without an error or a warning.
 
 use resilient::Registry;
 
@@ -24,9 +24,14 @@ fn blocks(language: &str) -> Vec<String> {
     found
 }
 
+/// The README's TOML blocks that configure resilient, as against the one that adds it to a crate.
+fn configuration_blocks() -> Vec<String> {
+    blocks("toml").into_iter().filter(|block| !block.starts_with("[dependencies]")).collect()
+}
+
 #[test]
 fn the_readme_configuration_loads_without_warnings() {
-    let examples = blocks("toml");
+    let examples = configuration_blocks();
     assert_eq!(examples.len(), 1, "the README has one configuration example");
     let registry = Registry::from_toml_str(&examples[0]).unwrap_or_else(|error| panic!("{error}"));
     assert!(registry.warnings().is_empty(), "{:?}", registry.warnings());
@@ -41,4 +46,18 @@ fn the_example_configuration_file_loads_without_warnings() {
     let registry = Registry::from_path(path).unwrap_or_else(|error| panic!("{error}"));
     assert!(registry.warnings().is_empty(), "{:?}", registry.warnings());
     assert!(registry.names().count() > 0, "it defines policies");
+}
+
+#[test]
+fn the_readme_depends_on_this_version() {
+    let dependencies = blocks("toml").into_iter().find(|block| block.starts_with("[dependencies]"));
+    let dependencies = dependencies.expect("the README shows the `[dependencies]` to add");
+    // A `0.x` release is compatible only within its minor version, so the README names both.
+    let version = env!("CARGO_PKG_VERSION");
+    let major_minor = version.rsplit_once('.').map_or(version, |(major_minor, _patch)| major_minor);
+    let wanted = format!("resilient = \"{major_minor}\"");
+    assert!(
+        dependencies.lines().any(|line| line.trim() == wanted),
+        "the README's `[dependencies]` should say `{wanted}`:\n{dependencies}"
+    );
 }
