@@ -37,7 +37,8 @@ use proc_macro::TokenStream;
 /// borrow checker cannot see that a failed attempt's borrow ended before the next one began
 /// (rust-lang/rust#54663). A `&mut` in the result is a compile error that says so; return
 /// owned data, or an index or a key to borrow with after the call. The future is `Send`
-/// whenever the body's is. Plain `fn`s wait with `std::thread::sleep` and have no attempt
+/// whenever the body's is. Plain `fn`s wait with `std::thread::sleep`, which blocks the thread
+/// (from async code, call one through `tokio::task::spawn_blocking`), and have no attempt
 /// timeout (an inline `attempt_timeout` on one does not compile; `resilient::init()` warns of a
 /// named policy's). An `async fn`'s inline `attempt_timeout` returns a timed-out attempt as a
 /// `resilient::Rejected`, so its error type must implement `From<resilient::Rejected>` (a
