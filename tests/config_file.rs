@@ -202,7 +202,7 @@ fn breaker_and_budget_rules_are_errors() {
         ("[p.retry_budget]\nratio = -1", "policies.p.retry_budget.ratio: expected a number in [0, 1]"),
         (
             "[p.retry_budget]\nmin_per_second = \"ten\"",
-            "policies.p.retry_budget.min_per_second: expected an integer, e.g. 20, found a string",
+            "policies.p.retry_budget.min_per_second: expected an integer, e.g. 20, found the string \"ten\"",
         ),
         (
             "[p]\nattempt_timeout = \"30s\"\n[p.circuit_breaker]\nsampling_window = \"45s\"",
@@ -219,7 +219,10 @@ fn breaker_and_budget_rules_are_errors() {
 #[test]
 fn unknown_keys_and_tables_suggest_the_right_one() {
     assert_eq!(error("[polices.graph]\n"), "<string>:1:2: unknown key `polices`, did you mean `policies`?");
-    assert_eq!(error("strict = \"yes\"\n"), "<string>:1:10: strict: expected `true` or `false`, found a string");
+    assert_eq!(
+        error("strict = \"yes\"\n"),
+        "<string>:1:10: strict: expected `true` or `false`, found the string \"yes\""
+    );
     assert_eq!(
         error("[policies]\ngraph = 3\n"),
         "<string>:2:9: policies.graph: expected a table `[policies.graph]`, found an integer"
@@ -260,7 +263,12 @@ fn values_of_the_wrong_kind_say_what_was_expected() {
     assert_eq!(error("policies = 5\n"), "<string>:1:12: policies: expected tables `[policies.NAME]`, found an integer");
     assert_eq!(
         error("[policies.p.circuit_breaker]\nfailure_ratio = \"half\"\n"),
-        "<string>:2:17: policies.p.circuit_breaker.failure_ratio: expected a number, e.g. 0.5, found a string"
+        "<string>:2:17: policies.p.circuit_breaker.failure_ratio: expected a number, e.g. 0.5, found the string \"half\""
+    );
+    assert_eq!(
+        error("[policies.p.retry_budget]\nratio = \"0.1\"\n"),
+        "<string>:2:9: policies.p.retry_budget.ratio: expected a number, e.g. 0.5, found the string \"0.1\"; \
+         write the number without quotes"
     );
     assert_eq!(
         error("[policies.p.circuit_breaker]\nminimum_throughput = 99999999999\n"),
@@ -268,7 +276,8 @@ fn values_of_the_wrong_kind_say_what_was_expected() {
     );
     assert_eq!(
         error("[policies.p.circuit_breaker]\nbreak_duration = 15\n"),
-        "<string>:2:18: policies.p.circuit_breaker.break_duration: expected a duration string such as \"30s\", found an integer"
+        "<string>:2:18: policies.p.circuit_breaker.break_duration: expected a duration string such as \"100ms\" or \"1m 30s\", \
+         found the integer 15; write it with its unit, e.g. \"15s\" or \"15ms\""
     );
     assert_eq!(
         error("[policies.p]\nmax_attempts = 0x7fffffffffffffff1\n"),

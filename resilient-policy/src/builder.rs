@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::{Backoff, Jitter, Nested, Policy, PolicyError, did_you_mean, parse_duration};
+use crate::{Backoff, Jitter, Nested, Policy, PolicyError, did_you_mean, duration_from_value};
 
 /// Every key a policy accepts, in the configuration file and in `#[retry(...)]`.
 pub const KEYS: [&str; 10] = [
@@ -35,16 +35,30 @@ pub enum Value<'a> {
 }
 
 impl Value<'_> {
-    fn describe(&self) -> String {
+    /// The value as an error message names what it found, e.g. `the number 3.5` or
+    /// `the string "30"`.
+    ///
+    /// ```
+    /// use resilient_policy::Value;
+    /// assert_eq!(Value::Float(3.0).describe(), "the number 3.0");
+    /// ```
+    pub fn describe(&self) -> String {
         match self {
             Value::Integer(i) => format!("the integer {i}"),
             // `{:?}` keeps a whole number's `.0`: "found the number 3" would read as an integer.
             Value::Float(f) => format!("the number {f:?}"),
+            Value::String(s) if is_number(s) => format!("the string {s:?}; write the number without quotes"),
             Value::String(s) => format!("the string {s:?}"),
             Value::Bool(b) => format!("the boolean {b}"),
             Value::Other(what) => (*what).to_owned(),
         }
     }
+}
+
+/// Whether a string holds a number, as in `max_attempts = "3"`. (Not `"inf"` or `"nan"`, which
+/// Rust would parse too, but nobody means as a number.)
+fn is_number(text: &str) -> bool {
+    text.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '.') && text.parse::<f64>().is_ok()
 }
 
 /// Builds a [`Policy`]; [`build`](PolicyBuilder::build) checks every rule.
@@ -354,13 +368,7 @@ fn named<T: Copy>(key: &'static str, value: Value<'_>, names: &[(&'static str, T
 }
 
 fn duration(key: &'static str, value: Value<'_>) -> Result<Duration, PolicyError> {
-    match value {
-        Value::String(text) => parse_duration(text).map_err(|message| PolicyError::new(key, message)),
-        other => Err(PolicyError::new(
-            key,
-            format!("expected a duration string such as \"100ms\" or \"1m 30s\", found {}", other.describe()),
-        )),
-    }
+    duration_from_value(value).map_err(|message| PolicyError::new(key, message))
 }
 
 #[cfg(test)]
@@ -524,7 +532,16 @@ mod tests {
         );
         assert_eq!(
             set("max_delay", Value::Integer(5)),
-            "max_delay: expected a duration string such as \"100ms\" or \"1m 30s\", found the integer 5"
+            "max_delay: expected a duration string such as \"100ms\" or \"1m 30s\", found the integer 5; \
+             write it with its unit, e.g. \"5s\" or \"5ms\""
+        );
+        assert_eq!(
+            set("max_delay", Value::Float(1.5)),
+            "max_delay: expected a duration string such as \"100ms\" or \"1m 30s\", found the number 1.5"
+        );
+        assert_eq!(
+            set("max_attempts", Value::String("3")),
+            "max_attempts: expected an integer >= 1 or \"unbounded\", found the string \"3\"; write the number without quotes"
         );
         assert_eq!(
             set("max_attempts", Value::Integer(-1)),

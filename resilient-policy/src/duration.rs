@@ -6,6 +6,8 @@
 
 use std::time::Duration;
 
+use crate::Value;
+
 /// Units, each under humantime's names for it. A name matches only as a whole word (see
 /// `parse_duration`), so `m` does not take the `m` of `ms` or `min`, whatever the order.
 const UNITS: &[(&[&str], u128)] = &[
@@ -80,6 +82,25 @@ fn unit_hint(number: &str, after: &str) -> String {
     match &after[..word_len] {
         "" => String::new(),
         word => format!("; {word:?} is not a unit: use ns, us, ms, s, m, h, d or w"),
+    }
+}
+
+/// Reads a duration from a configuration value or an attribute: a string, for
+/// [`parse_duration`]; anything else is an error that says what to write instead.
+///
+/// ```
+/// use resilient_policy::{Value, duration_from_value};
+/// assert_eq!(duration_from_value(Value::String("30s")), Ok(std::time::Duration::from_secs(30)));
+/// assert!(duration_from_value(Value::Integer(30)).unwrap_err().ends_with(r#"write it with its unit, e.g. "30s" or "30ms""#));
+/// ```
+pub fn duration_from_value(value: Value<'_>) -> Result<Duration, String> {
+    let expected = "expected a duration string such as \"100ms\" or \"1m 30s\"";
+    match value {
+        Value::String(text) => parse_duration(text),
+        Value::Integer(n) if n >= 0 => {
+            Err(format!("{expected}, found the integer {n}; write it with its unit, e.g. \"{n}s\" or \"{n}ms\""))
+        }
+        other => Err(format!("{expected}, found {}", other.describe())),
     }
 }
 

@@ -15,7 +15,7 @@ mod policy;
 mod suggest;
 
 pub use builder::{KEYS, PolicyBuilder, Value};
-pub use duration::{MAX as MAX_DURATION, format_duration, parse_duration};
+pub use duration::{MAX as MAX_DURATION, duration_from_value, format_duration, parse_duration};
 pub use error::PolicyError;
 pub use policy::{Backoff, Jitter, Nested, Policy};
 pub use suggest::did_you_mean;

@@ -27,7 +27,7 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::Path;
 
-use resilient_policy::{KEYS, Value, did_you_mean, parse_duration};
+use resilient_policy::{KEYS, Value, did_you_mean, duration_from_value};
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
@@ -167,7 +167,7 @@ impl<'a> Loader<'a> {
                     other => self.error(
                         &value.span(),
                         "strict",
-                        format!("expected `true` or `false`, found {}", describe(other)),
+                        format!("expected `true` or `false`, found {}", value_of(other).describe()),
                     ),
                 },
                 "defaults" => defaults_table = Some((key.span(), value)),
@@ -514,7 +514,7 @@ fn number(value: &DeValue<'_>) -> Result<f64, String> {
     match value_of(value) {
         Value::Float(f) => Ok(f),
         Value::Integer(i) => Ok(i as f64),
-        _ => Err(format!("expected a number, e.g. 0.5, found {}", describe(value))),
+        other => Err(format!("expected a number, e.g. 0.5, found {}", other.describe())),
     }
 }
 
@@ -523,13 +523,10 @@ fn count(value: &DeValue<'_>) -> Result<u32, String> {
         Value::Integer(i) => {
             u32::try_from(i).map_err(|_| format!("expected an integer from 0 to {}, found {i}", u32::MAX))
         }
-        _ => Err(format!("expected an integer, e.g. 20, found {}", describe(value))),
+        other => Err(format!("expected an integer, e.g. 20, found {}", other.describe())),
     }
 }
 
 fn duration(value: &DeValue<'_>) -> Result<std::time::Duration, String> {
-    match value {
-        DeValue::String(text) => parse_duration(text),
-        other => Err(format!("expected a duration string such as \"30s\", found {}", describe(other))),
-    }
+    duration_from_value(value_of(value))
 }
