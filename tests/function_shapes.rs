@@ -295,3 +295,38 @@ async fn attempts_run_inside_an_instrument_span() {
     assert_eq!(instrumented("call".to_owned(), &calls).await, Ok("call in Some(\"instrumented\")".to_owned()));
     assert_eq!(calls.load(SeqCst), 2);
 }
+
+/// An `impl Trait` success type: the loop leaves it to the body's value, as the signature does.
+#[retry(max_attempts = 3, backoff = "fixed", initial_delay = "100ms", jitter = "none", attempt_timeout = "1s")]
+async fn above<'a>(
+    list: &'a [u32],
+    floor: u32,
+    calls: &AtomicU32,
+) -> Result<impl Iterator<Item = &'a u32> + 'a, Error> {
+    flaky(calls, 2)?;
+    Ok(list.iter().filter(move |item| **item > floor))
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_impl_trait_success_type_is_returned_after_retries() {
+    let calls = AtomicU32::new(0);
+    let start = Instant::now();
+    let list = [1, 5, 2, 8];
+    let found: Vec<_> = above(&list, 2, &calls).await.unwrap().collect();
+    assert_eq!(found, [&5, &8]);
+    assert_eq!((calls.load(SeqCst), start.elapsed()), (2, Duration::from_millis(100)));
+}
+
+/// A plain `fn`, through an alias, with the `impl Trait` inside a tuple.
+#[retry(max_attempts = 2, backoff = "immediate")]
+fn described(calls: &AtomicU32) -> std::io::Result<(u32, impl std::fmt::Display)> {
+    let n = calls.fetch_add(1, SeqCst) + 1;
+    if n < 2 { Err(std::io::ErrorKind::ConnectionReset.into()) } else { Ok((n, format!("attempt {n}"))) }
+}
+
+#[test]
+fn a_plain_fn_returns_an_impl_trait_through_an_alias() {
+    let calls = AtomicU32::new(0);
+    let (n, text) = described(&calls).unwrap();
+    assert_eq!((n, text.to_string()), (2, "attempt 2".to_owned()));
+}

@@ -10,7 +10,8 @@ use proc_macro::TokenStream;
 ///
 /// Goes on an `async fn` or a plain `fn` returning `Result<T, E>` where `E: Transient`: a free
 /// function, an inherent or trait-impl method (`&self`, `&mut self`), with generics, lifetimes,
-/// `where` clauses and `impl Trait` arguments.
+/// `where` clauses, `impl Trait` arguments and an `impl Trait` in `T` (not in `E`, which the
+/// loop classifies by its type).
 ///
 /// | form | policy |
 /// | --- | --- |

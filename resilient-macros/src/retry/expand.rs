@@ -47,6 +47,9 @@ use crate::respan;
 //         }
 //     }
 //
+// An `impl Trait` in the success type is `_` in the loop's annotations (`Result<_, GraphError>`):
+// the body's value decides it there, as it decides the signature's hidden type.
+//
 // A plain fn gets the same body without the `async move` block, and attempts made by
 // `run_attempt(|| body)`. An inline `attempt_timeout` adds, first in the fn, a call of
 // `check_timeout_home` on the probe: deprecated, so a warning, unless `E` can hold a rejection.
@@ -54,6 +57,7 @@ pub fn expand(plan: Plan, mut function: ItemFn) -> TokenStream {
     let krate = &plan.krate;
     let private = quote!(#krate::__private);
     let ret = &plan.return_type;
+    let (inferred, probe_type) = (&plan.inferred_type, &plan.probe_type);
     let body = &function.block;
     let site_items = site_items(&plan, &function);
 
@@ -86,7 +90,7 @@ pub fn expand(plan: Plan, mut function: ItemFn) -> TokenStream {
         });
     }
 
-    let probe = quote!(#private::Probe::<#ret>::new());
+    let probe = quote!(#private::Probe::<#probe_type>::new());
     // Asked inside the block, not as `#home.is_some()`: the `Option` would then be a temporary
     // of the statement that awaits the attempt, kept in the future across that await.
     let holds_rejection = quote!({ use #private::probe::*; (&&#probe).rejection_home().is_some() });
@@ -101,13 +105,13 @@ pub fn expand(plan: Plan, mut function: ItemFn) -> TokenStream {
         let timed_out = quote!(|__resilient_rejected| #private::rejection_into(#home, __resilient_rejected));
         (
             quote!(#private::TokioClock),
-            quote!(__resilient_call.attempt(#site, #holds_rejection, async { let __resilient_result: #ret = #body; __resilient_result }, #timed_out).await),
+            quote!(__resilient_call.attempt(#site, #holds_rejection, async { let __resilient_result: #inferred = #body; __resilient_result }, #timed_out).await),
             quote!(__resilient_call.wait(__resilient_delay).await),
         )
     } else {
         (
             quote!(#private::StdClock),
-            quote!(#private::run_attempt(|| -> #ret #body)),
+            quote!(#private::run_attempt(|| -> #inferred #body)),
             quote!(__resilient_call.wait_blocking(__resilient_delay)),
         )
     };
@@ -126,7 +130,7 @@ pub fn expand(plan: Plan, mut function: ItemFn) -> TokenStream {
             // In a block of its own: a local that lived on across the wait's await would be kept
             // in the future, and the result copied there on every call.
             let __resilient_step = {
-                let __resilient_result: #ret = match __resilient_call.start_attempt(#site, #holds_rejection) {
+                let __resilient_result: #inferred = match __resilient_call.start_attempt(#site, #holds_rejection) {
                     ::core::result::Result::Ok(()) => #run,
                     ::core::result::Result::Err(__resilient_refusal) => return __resilient_refusal.into_result(#site, #home),
                 };
@@ -155,7 +159,7 @@ pub fn expand(plan: Plan, mut function: ItemFn) -> TokenStream {
     // timeout's rejection is warned of where the timeout is asked for.
     let timeout_check = plan.inline_timeout.map(|key| {
         let check = quote_spanned!(key=> check_timeout_home);
-        quote!({ use #private::probe::*; (&&#private::Probe::<#ret>::new()).#check(); })
+        quote!({ use #private::probe::*; (&&#private::Probe::<#probe_type>::new()).#check(); })
     });
     // Written out as tokens, not parsed back into a `syn::Block`: parsing the whole loop again
     // was most of the macro's time.

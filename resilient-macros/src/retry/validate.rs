@@ -35,6 +35,12 @@ pub struct Plan {
     /// For each typed argument, in order: how it is passed.
     pub passing: Vec<Passing>,
     pub return_type: Type,
+    /// The return type as the loop writes it: each `impl Trait` (only in the success type) is
+    /// `_`, which the body's value decides, as it decides the `impl Trait`'s hidden type.
+    pub inferred_type: Type,
+    /// The return type with each `impl Trait` as `()`: for what depends only on the error type
+    /// (whether it holds a `Rejected`, how it prints), asked where `_` cannot be inferred.
+    pub probe_type: Type,
     /// The error type, when a `static` can name it (no generics, no `Self`, no lifetimes):
     /// as written in `Result<T, E>`, or through an alias (`io::Result<T>`).
     pub static_error_type: Option<Type>,
@@ -72,12 +78,16 @@ pub fn validate(args: RetryArgs, function: &ItemFn) -> syn::Result<Plan> {
         };
         return Err(syn::Error::new_spanned(&return_type, message));
     }
-    if let Some(impl_trait) = find_impl_trait(&return_type) {
+    // An `impl Trait` in the success type is left to inference inside the loop; in the error
+    // type it would hide what the loop classifies and how it prints it.
+    if let Some(impl_trait) = error_type(&return_type).as_ref().and_then(find_impl_trait) {
         return Err(syn::Error::new(
             impl_trait,
-            "`#[retry]` cannot name an `impl Trait` return type inside the loop; return a named type or a `Box<dyn Trait>`",
+            "`#[retry]` cannot classify an `impl Trait` error: the loop asks the error's own type whether it is transient; name the error type (one that implements `Transient`)",
         ));
     }
+    let inferred_type = replace_impl_trait(&return_type, syn::parse_quote!(_));
+    let probe_type = replace_impl_trait(&return_type, syn::parse_quote!(()));
     let passing = sig.inputs.iter().map(passing).collect::<syn::Result<Vec<_>>>()?;
     if passing.iter().any(|passing| matches!(passing, Passing::Unique)) {
         if let Some(unique) = find_unique_reference(&return_type) {
@@ -98,10 +108,10 @@ pub fn validate(args: RetryArgs, function: &ItemFn) -> syn::Result<Plan> {
         Some(error) => Some(error).filter(|ty| nameable_in_static(ty, &generics)),
         // An alias such as `io::Result<T>`: its error type is the `Outcome` projection, which a
         // `static` can name when it can name the whole return type.
-        None => nameable_in_static(&return_type, &generics)
-            .then(|| syn::parse_quote!(<#return_type as #krate::__private::Outcome>::Error)),
+        None => nameable_in_static(&probe_type, &generics)
+            .then(|| syn::parse_quote!(<#probe_type as #krate::__private::Outcome>::Error)),
     };
-    Ok(Plan { krate, source, passing, return_type, static_error_type, inline_timeout })
+    Ok(Plan { krate, source, passing, return_type, inferred_type, probe_type, static_error_type, inline_timeout })
 }
 
 /// The policy's source, the path to the runtime, and the span of an inline `attempt_timeout`.
@@ -364,4 +374,21 @@ fn find_impl_trait(ty: &Type) -> Option<Span> {
     let mut find = Find(None);
     find.visit_type(ty);
     find.0
+}
+
+/// `ty` with each `impl Trait` in it replaced by `with`.
+fn replace_impl_trait(ty: &Type, with: Type) -> Type {
+    struct Replace(Type);
+    impl syn::visit_mut::VisitMut for Replace {
+        fn visit_type_mut(&mut self, ty: &mut Type) {
+            if matches!(ty, Type::ImplTrait(_)) {
+                *ty = self.0.clone();
+            } else {
+                syn::visit_mut::visit_type_mut(self, ty);
+            }
+        }
+    }
+    let mut ty = ty.clone();
+    syn::visit_mut::VisitMut::visit_type_mut(&mut Replace(with), &mut ty);
+    ty
 }
