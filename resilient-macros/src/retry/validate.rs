@@ -239,8 +239,20 @@ fn string_literal(value: &Expr, message: &str) -> syn::Result<String> {
 }
 
 fn passing(arg: &FnArg) -> syn::Result<Passing> {
-    let by_value_self = |span: Span| {
-        syn::Error::new(span, "`self` by value cannot be passed to more than one attempt; take `&self` or `&mut self`")
+    let by_value_self = |receiver: &syn::Receiver| {
+        let message = "`self` by value cannot be passed to more than one attempt; take `&self` or `&mut self`";
+        // `self: Arc<Self>` (or `Rc<Self>`): a reference to the pointer keeps what it is for.
+        let pointer = match &*receiver.ty {
+            Type::Path(path) if receiver.colon_token.is_some() => path.path.segments.last(),
+            _ => None,
+        };
+        let message = match pointer {
+            Some(pointer) if pointer.ident == "Arc" || pointer.ident == "Rc" => {
+                format!("{message}, or `self: &{}<Self>`", pointer.ident)
+            }
+            _ => message.to_owned(),
+        };
+        syn::Error::new(receiver.self_token.span, message)
     };
     match arg {
         FnArg::Receiver(receiver) => match (&receiver.reference, &receiver.mutability) {
@@ -251,7 +263,7 @@ fn passing(arg: &FnArg) -> syn::Result<Passing> {
                 Type::Reference(reference) if receiver.colon_token.is_some() => {
                     Ok(if reference.mutability.is_some() { Passing::Unique } else { Passing::Shared })
                 }
-                _ => Err(by_value_self(receiver.self_token.span)),
+                _ => Err(by_value_self(receiver)),
             },
         },
         FnArg::Typed(typed) => Ok(match &*typed.ty {

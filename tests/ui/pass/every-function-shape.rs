@@ -63,6 +63,12 @@ fn typed_receiver(self: &Self) -> Result<u32, Error> {
         Ok(self.calls)
     }
 
+    // What the error for `self: Arc<Self>` suggests.
+    #[retry]
+async fn shared_pointer(self: &std::sync::Arc<Self>) -> Result<u32, Error> {
+        Ok(std::sync::Arc::strong_count(self) as u32 + self.calls)
+    }
+
     #[retry]
 fn blocking_unique(&mut self, buffer: &mut Vec<u8>) -> Result<usize, Error> {
         buffer.push(1);
@@ -145,5 +151,7 @@ fn main() {
     assert_send(early_return_and_question_mark(false));
     assert_send(patterns((1, 2), &3, 4, 5));
     assert_send(float_multiplier());
+    let shared = std::sync::Arc::new(Client { calls: 0 });
+    assert_send(shared.shared_pointer());
     let _ = (free_blocking("x"), unbounded(&mut 0), io_result("p"), unsafe { unsafe_fn(&1) });
 }
