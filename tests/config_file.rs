@@ -347,7 +347,7 @@ fn a_discouraged_default_is_warned_of_once_not_for_every_policy_that_inherits_it
 }
 
 #[test]
-fn an_increment_without_incremental_backoff_is_a_warning() {
+fn a_key_the_backoff_ignores_is_a_warning() {
     let registry = load("[policies.steps]\nincrement = \"200ms\"\n");
     let warnings: Vec<String> = registry.warnings().iter().map(ToString::to_string).collect();
     assert_eq!(
@@ -360,6 +360,26 @@ fn an_increment_without_incremental_backoff_is_a_warning() {
     // In `[defaults]` it is there for the policies that are incremental.
     let shared = "[defaults]\nincrement = \"200ms\"\n[policies.steps]\nbackoff = \"incremental\"\n";
     assert!(load(shared).warnings().is_empty());
+
+    let registry = load("[policies.steady]\nbackoff = \"fixed\"\nmultiplier = 3.0\n");
+    let warnings: Vec<String> = registry.warnings().iter().map(ToString::to_string).collect();
+    assert_eq!(
+        warnings,
+        [
+            "<string>:3:14: policies.steady.multiplier: `multiplier` is the factor of `backoff = \"exponential\"`, and this policy's backoff is \"fixed\", so it is ignored; set `backoff = \"exponential\"` or remove `multiplier`"
+        ]
+    );
+    // Inherited from `[defaults]`, the default multiplier is no one's mistake.
+    assert!(load("[defaults]\nmultiplier = 3.0\n[policies.steady]\nbackoff = \"fixed\"\n").warnings().is_empty());
+
+    let registry = load("[defaults]\nbackoff = \"decorrelated\"\n[policies.random]\njitter = \"equal\"\n");
+    let warnings: Vec<String> = registry.warnings().iter().map(ToString::to_string).collect();
+    assert_eq!(
+        warnings,
+        [
+            "<string>:4:10: policies.random.jitter: `jitter` randomises a backoff that is not random already, and this policy's backoff is \"decorrelated\", so it is ignored; remove `jitter`, or choose another backoff"
+        ]
+    );
 }
 
 #[test]

@@ -105,7 +105,8 @@ impl Registry {
     /// - `backoff = "fixed"` with 5 retries or more: a steady beat on a struggling service;
     /// - `jitter = "none"` on a policy that retries: clients that failed together retry
     ///   together;
-    /// - `increment` in a policy whose backoff is not `incremental`: it is ignored;
+    /// - a key the policy's backoff ignores, written in its table: `increment` without
+    ///   `incremental`, `multiplier` without `exponential`, `jitter` with `decorrelated`;
     /// - a retry budget with `ratio = 0` and `min_per_second = 0` on a policy that retries: it
     ///   allows no retry at all.
     ///

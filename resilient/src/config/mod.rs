@@ -330,15 +330,37 @@ impl<'a> Loader<'a> {
                 "without jitter, clients that failed together retry together; consider `jitter = \"full\"`",
             );
         }
-        // Not in `[defaults]`, where it is there for the policies that are incremental.
-        let unused_increment = written.keys.get("increment").filter(|_| path != "defaults");
-        if let Some((_, value)) = unused_increment.filter(|_| policy.backoff() != Backoff::Incremental) {
+        // A key written in this table that its backoff ignores. Not in `[defaults]`, where it is
+        // there for the policies whose backoff uses it.
+        let backoff = policy.backoff();
+        let ignored = [
+            (
+                "increment",
+                backoff != Backoff::Incremental,
+                "is the step of `backoff = \"incremental\"`",
+                "set `backoff = \"incremental\"` or remove `increment`",
+            ),
+            (
+                "multiplier",
+                backoff != Backoff::Exponential,
+                "is the factor of `backoff = \"exponential\"`",
+                "set `backoff = \"exponential\"` or remove `multiplier`",
+            ),
+            (
+                "jitter",
+                backoff == Backoff::Decorrelated,
+                "randomises a backoff that is not random already",
+                "remove `jitter`, or choose another backoff",
+            ),
+        ];
+        for (key, is_ignored, what_it_does, fix) in ignored {
+            let Some((_, value)) = written.keys.get(key).filter(|_| is_ignored && path != "defaults") else { continue };
             self.warn(
                 &value.span(),
-                &format!("{path}.increment"),
+                &format!("{path}.{key}"),
                 format!(
-                    "`increment` is the step of `backoff = \"incremental\"`, and this policy's backoff is \"{}\", so it is ignored; set `backoff = \"incremental\"` or remove `increment`",
-                    policy.backoff().name()
+                    "`{key}` {what_it_does}, and this policy's backoff is \"{}\", so it is ignored; {fix}",
+                    backoff.name()
                 ),
             );
         }
