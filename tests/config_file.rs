@@ -16,6 +16,11 @@ fn errors(text: &str) -> Vec<String> {
     Registry::from_toml_str(text).unwrap_err().issues().iter().map(ToString::to_string).collect()
 }
 
+/// The warnings of a file that loads.
+fn warnings_of(text: &str) -> Vec<String> {
+    load(text).warnings().iter().map(ToString::to_string).collect()
+}
+
 fn error(text: &str) -> String {
     let all = errors(text);
     assert_eq!(all.len(), 1, "{all:#?}");
@@ -328,8 +333,7 @@ fn columns_count_characters_not_bytes() {
 
 #[test]
 fn discouraged_choices_are_warnings() {
-    let registry = load("[policies.steady]\nbackoff = \"fixed\"\nmax_attempts = 10\njitter = \"none\"\n");
-    let warnings: Vec<String> = registry.warnings().iter().map(ToString::to_string).collect();
+    let warnings = warnings_of("[policies.steady]\nbackoff = \"fixed\"\nmax_attempts = 10\njitter = \"none\"\n");
     assert_eq!(warnings.len(), 2, "{warnings:#?}");
     assert!(
         warnings[0].starts_with("<string>:2:11: policies.steady.backoff: a fixed interval with many attempts"),
@@ -340,29 +344,26 @@ fn discouraged_choices_are_warnings() {
 
 #[test]
 fn a_discouraged_default_is_warned_of_once_not_for_every_policy_that_inherits_it() {
-    let registry = load("[defaults]\njitter = \"none\"\n[policies.a]\n[policies.b]\n");
-    let warnings: Vec<String> = registry.warnings().iter().map(ToString::to_string).collect();
+    let warnings = warnings_of("[defaults]\njitter = \"none\"\n[policies.a]\n[policies.b]\n");
     assert_eq!(warnings.len(), 1, "{warnings:#?}");
     assert!(warnings[0].starts_with("<string>:2:10: defaults.jitter: without jitter"), "{warnings:#?}");
 }
 
 #[test]
 fn a_key_the_backoff_ignores_is_a_warning() {
-    let registry = load("[policies.steps]\nincrement = \"200ms\"\n");
-    let warnings: Vec<String> = registry.warnings().iter().map(ToString::to_string).collect();
+    let warnings = warnings_of("[policies.steps]\nincrement = \"200ms\"\n");
     assert_eq!(
         warnings,
         [
             "<string>:2:13: policies.steps.increment: `increment` is the step of `backoff = \"incremental\"`, and this policy's backoff is \"exponential\", so it is ignored; set `backoff = \"incremental\"` or remove `increment`"
         ]
     );
-    assert!(load("[policies.steps]\nbackoff = \"incremental\"\nincrement = \"200ms\"\n").warnings().is_empty());
+    assert!(warnings_of("[policies.steps]\nbackoff = \"incremental\"\nincrement = \"200ms\"\n").is_empty());
     // In `[defaults]` it is there for the policies that are incremental.
     let shared = "[defaults]\nincrement = \"200ms\"\n[policies.steps]\nbackoff = \"incremental\"\n";
-    assert!(load(shared).warnings().is_empty());
+    assert!(warnings_of(shared).is_empty());
 
-    let registry = load("[policies.steady]\nbackoff = \"fixed\"\nmultiplier = 3.0\n");
-    let warnings: Vec<String> = registry.warnings().iter().map(ToString::to_string).collect();
+    let warnings = warnings_of("[policies.steady]\nbackoff = \"fixed\"\nmultiplier = 3.0\n");
     assert_eq!(
         warnings,
         [
@@ -370,10 +371,9 @@ fn a_key_the_backoff_ignores_is_a_warning() {
         ]
     );
     // Inherited from `[defaults]`, the default multiplier is no one's mistake.
-    assert!(load("[defaults]\nmultiplier = 3.0\n[policies.steady]\nbackoff = \"fixed\"\n").warnings().is_empty());
+    assert!(warnings_of("[defaults]\nmultiplier = 3.0\n[policies.steady]\nbackoff = \"fixed\"\n").is_empty());
 
-    let registry = load("[defaults]\nbackoff = \"decorrelated\"\n[policies.random]\njitter = \"equal\"\n");
-    let warnings: Vec<String> = registry.warnings().iter().map(ToString::to_string).collect();
+    let warnings = warnings_of("[defaults]\nbackoff = \"decorrelated\"\n[policies.random]\njitter = \"equal\"\n");
     assert_eq!(
         warnings,
         [
@@ -385,9 +385,9 @@ fn a_key_the_backoff_ignores_is_a_warning() {
 #[test]
 fn a_retry_budget_that_allows_no_retry_is_a_warning_where_it_is_written() {
     const NONE_ALLOWED: &str = "ratio = 0\nmin_per_second = 0\n";
-    let registry =
-        load(&format!("[defaults]\n[defaults.retry_budget]\n{NONE_ALLOWED}[policies.graph]\nmax_attempts = 4\n"));
-    let warnings: Vec<String> = registry.warnings().iter().map(ToString::to_string).collect();
+    let warnings = warnings_of(&format!(
+        "[defaults]\n[defaults.retry_budget]\n{NONE_ALLOWED}[policies.graph]\nmax_attempts = 4\n"
+    ));
     assert_eq!(warnings.len(), 1, "once, where it is written, not in `graph` that inherits it: {warnings:#?}");
     assert!(
         warnings[0].starts_with(
@@ -397,8 +397,8 @@ fn a_retry_budget_that_allows_no_retry_is_a_warning_where_it_is_written() {
     );
     // Without retries to refuse, there is nothing to warn of.
     let no_retries = format!("[policies.once]\nmax_attempts = 1\n[policies.once.retry_budget]\n{NONE_ALLOWED}");
-    assert!(load(&no_retries).warnings().is_empty());
-    assert!(load("[policies.p.retry_budget]\nratio = 0\n").warnings().is_empty(), "10 retries a second");
+    assert!(warnings_of(&no_retries).is_empty());
+    assert!(warnings_of("[policies.p.retry_budget]\nratio = 0\n").is_empty(), "10 retries a second");
 }
 
 #[test]
@@ -406,7 +406,7 @@ fn an_empty_file_is_the_builtin_defaults() {
     let registry = load("");
     assert_eq!(registry.defaults(), &resilient::Policy::DEFAULT);
     assert_eq!(registry.names().count(), 0);
-    assert!(load("# only a comment\n").warnings().is_empty());
+    assert!(warnings_of("# only a comment\n").is_empty());
 }
 
 #[test]
