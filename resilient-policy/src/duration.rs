@@ -76,13 +76,18 @@ fn unit_hint(number: &str, after: &str) -> String {
         return String::new();
     }
     if after.is_empty() {
-        return format!("; {number:?} has no unit: write e.g. \"{number}s\" or \"{number}ms\"");
+        return format!("; {number:?} has no unit: write {}", with_a_unit(number));
     }
     let word_len = after.find(|c: char| !c.is_alphabetic()).unwrap_or(after.len());
     match &after[..word_len] {
         "" => String::new(),
         word => format!("; {word:?} is not a unit: use ns, us, ms, s, m, h, d or w"),
     }
+}
+
+/// A number that lacks its unit, written with the two units it most likely meant.
+fn with_a_unit(number: &str) -> String {
+    format!("e.g. \"{number}s\" or \"{number}ms\"")
 }
 
 /// Reads a duration from a configuration value or an attribute: a string, for
@@ -98,7 +103,7 @@ pub fn duration_from_value(value: Value<'_>) -> Result<Duration, String> {
     match value {
         Value::String(text) => parse_duration(text),
         Value::Integer(n) if n >= 0 => {
-            Err(format!("{expected}, found the integer {n}; write it with its unit, e.g. \"{n}s\" or \"{n}ms\""))
+            Err(format!("{expected}, found the integer {n}; write it with its unit, {}", with_a_unit(&n.to_string())))
         }
         other => Err(format!("{expected}, found {}", other.describe())),
     }

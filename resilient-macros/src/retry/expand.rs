@@ -159,7 +159,7 @@ pub fn expand(plan: Plan, mut function: ItemFn) -> TokenStream {
     // timeout's rejection is warned of where the timeout is asked for.
     let timeout_check = plan.inline_timeout.map(|key| {
         let check = quote_spanned!(key=> check_timeout_home);
-        quote!({ use #private::probe::*; (&&#private::Probe::<#probe_type>::new()).#check(); })
+        quote!({ use #private::probe::*; (&&#probe).#check(); })
     });
     // Written out as tokens, not parsed back into a `syn::Block`: parsing the whole loop again
     // was most of the macro's time.
