@@ -279,6 +279,31 @@ async fn io_results_hold_attempt_timeouts() {
     assert_eq!(calls.load(SeqCst), 2, "the timed-out attempt was retried: TimedOut is transient");
 }
 
+/// An error type that keeps a rejection only as text, in a variant it calls permanent.
+#[derive(Debug, PartialEq, resilient::Transient)]
+#[permanent]
+struct Described(String);
+
+impl From<resilient::Rejected> for Described {
+    fn from(rejected: resilient::Rejected) -> Self {
+        Described(rejected.to_string())
+    }
+}
+
+#[retry(max_attempts = 3, backoff = "fixed", initial_delay = "10ms", jitter = "none", attempt_timeout = "1s")]
+async fn slow_described(calls: &AtomicU32) -> Result<(), Described> {
+    take_a_minute(calls).await;
+    Ok(())
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_timed_out_attempt_is_transient_whatever_its_error_says() {
+    let calls = AtomicU32::new(0);
+    let result = slow_described(&calls).await;
+    assert_eq!(result, Err(Described("attempt timed out after 1s".to_owned())));
+    assert_eq!(calls.load(SeqCst), 3, "each timeout was retried, though `Described` is permanent");
+}
+
 /// Under `#[tracing::instrument]`, each attempt runs inside the function's span, owned
 /// arguments or not.
 #[retry(max_attempts = 2, backoff = "immediate")]

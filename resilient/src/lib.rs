@@ -112,8 +112,9 @@
 //!   clock when its first attempt first has to wait (so `elapsed_ms` and the stats' elapsed
 //!   time cover that attempt), or at the first failure if it never waited; a plain `fn`
 //!   starts it at the first failure, and leaves its first attempt out.
-//! - `attempt_timeout` cancels an attempt that runs too long and counts it as transient,
-//!   returned as [`Rejected::AttemptTimedOut`]: the error type must implement
+//! - `attempt_timeout` cancels an attempt that runs too long and counts it as transient
+//!   (whatever the error type makes of the rejection), returned as
+//!   [`Rejected::AttemptTimedOut`]: the error type must implement
 //!   `From<Rejected>` to hold it, or attempts are not timed (an inline timeout on one that
 //!   does not is a compile-time warning where it is written; [`init`] reports both inline
 //!   and named ones as errors). Only an `async fn` keeps it: a blocking call cannot be

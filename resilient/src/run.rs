@@ -27,7 +27,7 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
 use std::time::{Duration, Instant};
 
 use crate::backoff;
@@ -156,6 +156,8 @@ mod flag {
     pub const NESTED: u8 = 1;
     /// This call holds the probe of a half-open circuit breaker.
     pub const PROBE: u8 = 2;
+    /// The last attempt ran out of its `attempt_timeout`.
+    pub const TIMED_OUT: u8 = 4;
 }
 
 /// Where a call finds its policy. Generated code passes the call site's resolved entry for a
@@ -588,6 +590,16 @@ impl<C: Clock> Progress<C> {
         classification: Classification,
         error: &dyn fmt::Display,
     ) -> Option<Duration> {
+        // An attempt that ran out of time is a transient failure, whatever its error says of
+        // itself: an error type whose `From<Rejected>` lands in a permanent variant, or a
+        // call-site classifier that does not look for `Rejected`, would otherwise end the call
+        // and count a timeout as a success for the breaker.
+        let classification = if self.has(flag::TIMED_OUT) {
+            self.flags &= !flag::TIMED_OUT;
+            Classification::Transient
+        } else {
+            classification
+        };
         let policy = &entry.policy;
         let (attempts, max_attempts) = (self.attempts, self.max_attempts(entry));
         let (nested, probe) = (self.has(flag::NESTED), self.has(flag::PROBE));
@@ -798,7 +810,11 @@ impl<T, E, C: Clock, F: Future<Output = Result<T, E>>, H: Fn(Rejected) -> E> Fut
         }
         let timeout = clocked.limit;
         match clocked.as_mut().attempt_timer::<C>() {
-            Some(timer) => timer.poll(cx).map(|()| Err((this.timed_out)(Rejected::AttemptTimedOut { timeout }))),
+            Some(timer) => {
+                ready!(timer.poll(cx));
+                progress.flags |= flag::TIMED_OUT;
+                Poll::Ready(Err((this.timed_out)(Rejected::AttemptTimedOut { timeout })))
+            }
             None => {
                 report_untimed(timeout);
                 Poll::Pending
