@@ -156,7 +156,7 @@ mod flag {
     pub const NESTED: u8 = 1;
     /// This call holds the probe of a half-open circuit breaker.
     pub const PROBE: u8 = 2;
-    /// The last attempt ran out of its `attempt_timeout`.
+    /// The last attempt ran out of its `attempt_timeout`. Cleared as a timed attempt starts.
     pub const TIMED_OUT: u8 = 4;
 }
 
@@ -465,6 +465,9 @@ impl<C: Clock, S: PolicySource> Call<C, S> {
         let (policy, progress) = (&self.source.entry().policy, &mut self.progress);
         if let (Some(timeout), Some(clocked)) = (policy.attempt_timeout(), progress.clocked.as_mut()) {
             if holds_rejection || report_no_home(site) {
+                // Only a timed attempt can time out: the mark of the last one goes here, off
+                // the path of policies without a timeout.
+                progress.flags &= !flag::TIMED_OUT;
                 let now = clocked.as_mut().now::<C>();
                 // The first attempt starts with the call, and no timeout is longer than the
                 // deadline (validated); a later one may have less time left than its timeout.
@@ -593,13 +596,9 @@ impl<C: Clock> Progress<C> {
         // An attempt that ran out of time is a transient failure, whatever its error says of
         // itself: an error type whose `From<Rejected>` lands in a permanent variant, or a
         // call-site classifier that does not look for `Rejected`, would otherwise end the call
-        // and count a timeout as a success for the breaker.
-        let classification = if self.has(flag::TIMED_OUT) {
-            self.flags &= !flag::TIMED_OUT;
-            Classification::Transient
-        } else {
-            classification
-        };
+        // and count a timeout as a success for the breaker. (The mark is cleared where the next
+        // timed attempt starts, in `attempt`: checked here, it costs a retry nothing.)
+        let classification = if self.has(flag::TIMED_OUT) { Classification::Transient } else { classification };
         let policy = &entry.policy;
         let (attempts, max_attempts) = (self.attempts, self.max_attempts(entry));
         let (nested, probe) = (self.has(flag::NESTED), self.has(flag::PROBE));
