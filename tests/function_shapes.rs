@@ -304,6 +304,23 @@ async fn a_timed_out_attempt_is_transient_whatever_its_error_says() {
     assert_eq!(calls.load(SeqCst), 3, "each timeout was retried, though `Described` is permanent");
 }
 
+/// Times out once, then fails with a permanent error of its own.
+#[retry(max_attempts = 3, backoff = "fixed", initial_delay = "10ms", jitter = "none", attempt_timeout = "1s")]
+async fn slow_then_refused(calls: &AtomicU32) -> Result<(), Described> {
+    if calls.load(SeqCst) == 0 {
+        take_a_minute(calls).await;
+    }
+    calls.fetch_add(1, SeqCst);
+    Err(Described("refused".to_owned()))
+}
+
+#[tokio::test(start_paused = true)]
+async fn only_the_attempt_that_timed_out_is_made_transient() {
+    let calls = AtomicU32::new(0);
+    assert_eq!(slow_then_refused(&calls).await, Err(Described("refused".to_owned())));
+    assert_eq!(calls.load(SeqCst), 2, "the permanent error after the timeout ended the call");
+}
+
 /// Under `#[tracing::instrument]`, each attempt runs inside the function's span, owned
 /// arguments or not.
 #[retry(max_attempts = 2, backoff = "immediate")]
