@@ -8,7 +8,8 @@ use proc_macro::TokenStream;
 
 /// Retries a function that makes one attempt, under a policy.
 ///
-/// Goes on an `async fn` or a plain `fn` returning `Result<T, E>` where `E: Transient`: a free
+/// Goes on an `async fn` or a plain `fn` returning `Result<T, E>` where `E: Transient` (or any
+/// `E`, with `classify = path`): a free
 /// function, an inherent or trait-impl method (`&self`, `&mut self`), with generics, lifetimes,
 /// `where` clauses, `impl Trait` arguments and an `impl Trait` in `T` (not in `E`, which the
 /// loop classifies by its type).
@@ -19,6 +20,12 @@ use proc_macro::TokenStream;
 /// | `#[retry(policy = "graph")]` | the policy named `graph` in the installed `Registry` |
 /// | `#[retry(max_attempts = 5, backoff = "fixed", initial_delay = "50ms")]` | inline: the configuration keys, checked at compile time |
 /// | `#[retry(crate = "path::to::resilient", ...)]` | for a renamed or re-exported `resilient` |
+///
+/// With any of these forms, `classify = path` classifies the errors at this call site with
+/// `fn path(error: &E) -> resilient::Classification` (or a closure `|error: &E| ...`) in place of
+/// `E`'s `Transient` impl: for an error type this crate cannot implement `Transient` for
+/// (`anyhow::Error`, `Box<dyn Error>`, another crate's type), or to overrule the impl at one
+/// call site. An attempt that times out is transient whatever the classifier says.
 ///
 /// Inline keys: `max_attempts` (an integer, or `"unbounded"` with `max_elapsed`), `backoff`
 /// (`"immediate"`, `"fixed"`, `"incremental"`, `"exponential"`, `"decorrelated"`),
@@ -73,6 +80,37 @@ use proc_macro::TokenStream;
 ///
 /// let mut counter = Counter { calls: 0 };
 /// assert_eq!(counter.bump().unwrap(), 3);
+/// ```
+///
+/// An error type that cannot implement `Transient`, classified at the call site (`anyhow::Error`
+/// is classified the same way, through its `downcast_ref`):
+///
+/// ```
+/// use std::{error::Error, io};
+/// use resilient::{retry, Classification, Transient};
+///
+/// type BoxError = Box<dyn Error + Send + Sync>;
+///
+/// /// The I/O errors by their kind, anything else permanent.
+/// fn classify(error: &BoxError) -> Classification {
+///     match error.downcast_ref::<io::Error>() {
+///         Some(io_error) => io_error.classify(),
+///         None => Classification::Permanent,
+///     }
+/// }
+///
+/// #[retry(max_attempts = 3, backoff = "fixed", initial_delay = "1ms", classify = classify)]
+/// fn read_config(attempts: &mut u32) -> Result<String, BoxError> {
+///     *attempts += 1;
+///     match *attempts {
+///         1 => Err(io::Error::from(io::ErrorKind::ConnectionReset).into()),
+///         _ => Err("no such key".into()),
+///     }
+/// }
+///
+/// let mut attempts = 0;
+/// assert_eq!(read_config(&mut attempts).unwrap_err().to_string(), "no such key");
+/// assert_eq!(attempts, 2); // the reset was retried; the missing key is permanent
 /// ```
 ///
 /// # Without the macro

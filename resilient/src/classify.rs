@@ -117,11 +117,15 @@ impl Classification {
 /// }
 /// assert_eq!(HttpStatus(503).classify(), Classification::Transient);
 /// ```
+///
+/// An error type of another crate's (`anyhow::Error`, `Box<dyn Error>`) cannot implement it in
+/// yours: a function that returns one names a classifier where it retries,
+/// [`#[retry(classify = path)]`](crate::retry).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` does not say which of its errors are transient",
     label = "`{Self}` does not implement `resilient::Transient`",
     note = "add `#[derive(resilient::Transient)]` to `{Self}` and mark each variant `#[transient]`, `#[transient(throttled)]` or `#[permanent]`, or implement `Transient` by hand",
-    note = "if `{Self}` is another crate's type, wrap it in an error enum of your own whose variant classifies it with `#[transient(with = path)]`"
+    note = "if `{Self}` is another crate's type (`anyhow::Error`, `Box<dyn Error>`, …), classify it where it is retried, with `#[retry(classify = path)]` and `fn path(error: &{Self}) -> resilient::Classification`, or wrap it in an error enum of your own whose variant classifies it with `#[transient(with = path)]`"
 )]
 pub trait Transient {
     /// Classifies this error for the retry loop.

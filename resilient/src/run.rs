@@ -502,6 +502,19 @@ impl<C: Clock, S: PolicySource> Call<C, S> {
         result: Result<T, E>,
         display: fn(&E, &mut fmt::Formatter<'_>) -> fmt::Result,
     ) -> Step<Result<T, E>> {
+        self.after_classified(site, result, display, E::classify)
+    }
+
+    /// [`after`](Self::after), with the error classified by the call site's `classify` in
+    /// place of its `Transient` impl.
+    #[inline(always)]
+    pub fn after_classified<T, E>(
+        &mut self,
+        site: &'static CallSite,
+        result: Result<T, E>,
+        display: fn(&E, &mut fmt::Formatter<'_>) -> fmt::Result,
+        classify: impl FnOnce(&E) -> Classification,
+    ) -> Step<Result<T, E>> {
         let error = match result {
             Ok(value) => {
                 self.passed(site);
@@ -510,7 +523,7 @@ impl<C: Clock, S: PolicySource> Call<C, S> {
             Err(error) => error,
         };
         let entry = self.source.entry();
-        match self.progress.after_failure(entry, site, error.classify(), &ErrorText(&error, display)) {
+        match self.progress.after_failure(entry, site, classify(&error), &ErrorText(&error, display)) {
             Some(delay) => Step::Wait(delay),
             None => Step::Done(Err(error)),
         }

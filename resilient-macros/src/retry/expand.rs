@@ -38,6 +38,7 @@ use crate::respan;
 //                         return __resilient_result;
 //                     }
 //                     __resilient_call.after(&__RESILIENT_SITE, __resilient_result, <E as text>)
+//                     // (with `classify = path`: `.after_classified(.., <E as text>, path)`)
 //                 };
 //                 match __resilient_step {
 //                     Step::Done(result) => return result,
@@ -97,8 +98,11 @@ pub fn expand(plan: Plan, mut function: ItemFn) -> TokenStream {
     let site = quote!(&__RESILIENT_SITE);
     let home = quote!({ use #private::probe::*; (&&#probe).rejection_home() });
     let text = quote!({ use #private::probe::*; (&&&#probe).error_text() });
-    // Spanned on the return type, so "`E` does not implement `Transient`" points at it.
-    let after = quote_spanned!(ret.span()=> __resilient_call.after(#site, __resilient_result, #text));
+    let after = match &plan.classify {
+        // Spanned on the return type, so "`E` does not implement `Transient`" points at it.
+        None => quote_spanned!(ret.span()=> __resilient_call.after(#site, __resilient_result, #text)),
+        Some(classify) => quote!(__resilient_call.after_classified(#site, __resilient_result, #text, #classify)),
+    };
 
     let (clock, run, wait) = if function.sig.asyncness.is_some() {
         // A closure that captures nothing: the attempt keeps it without taking room.

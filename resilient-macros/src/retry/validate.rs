@@ -47,11 +47,22 @@ pub struct Plan {
     /// Where an `async fn`'s inline policy sets `attempt_timeout`: its error type should be
     /// able to hold the rejection of a timed-out attempt, or a warning is given there.
     pub inline_timeout: Option<Span>,
+    /// `classify = path`: the call site's own classifier, `path(&E) -> Classification`, in
+    /// place of `E`'s `Transient` impl.
+    pub classify: Option<Expr>,
+}
+
+/// What `#[retry(...)]`'s arguments say, checked.
+struct Arguments {
+    source: Source,
+    krate: syn::Path,
+    inline_timeout: Option<Span>,
+    classify: Option<Expr>,
 }
 
 pub fn validate(args: RetryArgs, function: &ItemFn) -> syn::Result<Plan> {
     let sig = &function.sig;
-    let (source, krate, inline_timeout) = check_arguments(args, sig.asyncness.is_some())?;
+    let Arguments { source, krate, inline_timeout, classify } = check_arguments(args, sig.asyncness.is_some())?;
     if let Some(constness) = &sig.constness {
         return Err(syn::Error::new(
             constness.span(),
@@ -111,13 +122,23 @@ pub fn validate(args: RetryArgs, function: &ItemFn) -> syn::Result<Plan> {
         None => nameable_in_static(&probe_type, &generics)
             .then(|| syn::parse_quote!(<#probe_type as #krate::__private::Outcome>::Error)),
     };
-    Ok(Plan { krate, source, passing, return_type, inferred_type, probe_type, static_error_type, inline_timeout })
+    Ok(Plan {
+        krate,
+        source,
+        passing,
+        return_type,
+        inferred_type,
+        probe_type,
+        static_error_type,
+        inline_timeout,
+        classify,
+    })
 }
 
-/// The policy's source, the path to the runtime, and the span of an inline `attempt_timeout`.
-fn check_arguments(args: RetryArgs, asynchronous: bool) -> syn::Result<(Source, syn::Path, Option<Span>)> {
+fn check_arguments(args: RetryArgs, asynchronous: bool) -> syn::Result<Arguments> {
     let mut policy_name: Option<String> = None;
     let mut krate: Option<syn::Path> = None;
+    let mut classify: Option<Expr> = None;
     let mut inline: Vec<(Ident, Expr)> = Vec::new();
     let mut seen: Vec<String> = Vec::new();
     for (key, value) in args.pairs {
@@ -145,13 +166,18 @@ fn check_arguments(args: RetryArgs, asynchronous: bool) -> syn::Result<(Source, 
                 let path = syn::parse_str::<syn::Path>(&text).map_err(|_| crate::not_a_path(&text, value.span()))?;
                 krate = Some(path);
             }
+            // A function (or a closure): anything else would be evaluated again at each failure.
+            "classify" => match value {
+                Expr::Path(_) | Expr::Closure(_) => classify = Some(value),
+                _ => return Err(syn::Error::new(value.span(), CLASSIFY_EXPECTS_A_FUNCTION)),
+            },
             _ if KEYS.contains(&name.as_str()) => inline.push((key, value)),
             _ => {
-                let known = KEYS.iter().copied().chain(["policy", "crate"]);
+                let known = KEYS.iter().copied().chain(["policy", "classify", "crate"]);
                 let message = match did_you_mean(&name, known) {
                     Some(suggestion) => format!("unknown argument `{name}`; did you mean `{suggestion}`?"),
                     None => format!(
-                        "unknown argument `{name}`; expected `policy = \"name\"`, `crate = \"path\"` or policy keys: {}",
+                        "unknown argument `{name}`; expected `policy = \"name\"`, `classify = path`, `crate = \"path\"` or policy keys: {}",
                         KEYS.map(|k| format!("`{k}`")).join(", ")
                     ),
                 };
@@ -180,8 +206,10 @@ fn check_arguments(args: RetryArgs, asynchronous: bool) -> syn::Result<(Source, 
             "`attempt_timeout` needs an `async fn`: a plain `fn` cannot be interrupted, so its attempts would run to their end; make the function `async`, or remove `attempt_timeout` and limit the operation itself (a socket's read timeout, for one)",
         ));
     }
-    Ok((source, krate, timeout))
+    Ok(Arguments { source, krate, inline_timeout: timeout, classify })
 }
+
+const CLASSIFY_EXPECTS_A_FUNCTION: &str = "`classify` expects a function that classifies the error, e.g. `classify = classify_http` with `fn classify_http(error: &E) -> resilient::Classification`, or a closure `|error: &E| ...`";
 
 /// Builds the inline policy with the runtime's own rules.
 fn inline_policy(pairs: &[(Ident, Expr)]) -> syn::Result<Policy> {

@@ -1,0 +1,10 @@
+#![allow(dead_code)]
+
+use resilient::retry;
+
+#[retry(classify = "by_text")]
+async fn fetch() -> Result<(), String> {
+    Ok(())
+}
+
+fn main() {}
