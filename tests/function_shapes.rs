@@ -321,6 +321,31 @@ async fn only_the_attempt_that_timed_out_is_made_transient() {
     assert_eq!(calls.load(SeqCst), 2, "the permanent error after the timeout ended the call");
 }
 
+/// Bodies that never reach their end compile without a warning, as they do without
+/// `#[retry]` (CI's clippy denies warnings): a stub being written, and a body whose last
+/// statement is a `return`.
+#[retry(max_attempts = 2, backoff = "immediate")]
+async fn stub(calls: &AtomicU32) -> Result<u32, Error> {
+    calls.fetch_add(1, SeqCst);
+    todo!("call the service")
+}
+
+#[retry(max_attempts = 2, backoff = "immediate")]
+async fn ends_in_a_return(calls: &AtomicU32) -> Result<u32, Error> {
+    return flaky(calls, 2);
+}
+
+#[tokio::test]
+#[should_panic(expected = "not yet implemented: call the service")]
+async fn a_stub_compiles_cleanly_and_panics() {
+    let _ = stub(&AtomicU32::new(0)).await;
+}
+
+#[tokio::test]
+async fn a_body_ending_in_a_return_is_retried() {
+    assert_eq!(ends_in_a_return(&AtomicU32::new(0)).await, Ok(2));
+}
+
 /// Under `#[tracing::instrument]`, each attempt runs inside the function's span, owned
 /// arguments or not.
 #[retry(max_attempts = 2, backoff = "immediate")]

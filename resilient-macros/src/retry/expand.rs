@@ -104,12 +104,31 @@ pub fn expand(plan: Plan, mut function: ItemFn) -> TokenStream {
         Some(classify) => quote!(__resilient_call.after_classified(#site, __resilient_result, #text, #classify)),
     };
 
+    let typed_body = if never_ends(body) {
+        // What follows a body that never ends would be unreachable (rustc), and the `let` a
+        // diverging sub-expression (clippy): warnings of our making for a `todo!()` stub or a
+        // body ending in `return`. The allows are written only then: one would be an error
+        // under `#![forbid(unreachable_code)]`, which such a body breaks anyway. The clippy
+        // allow covers the body, but only for that lint; rustc's is on our `return` alone.
+        quote! {
+            #[allow(clippy::diverging_sub_expression)]
+            let __resilient_result: #inferred = #body;
+            #[allow(unreachable_code)]
+            return __resilient_result;
+        }
+    } else {
+        quote!(let __resilient_result: #inferred = #body; __resilient_result)
+    };
     let (clock, run, wait) = if function.sig.asyncness.is_some() {
         // A closure that captures nothing: the attempt keeps it without taking room.
         let timed_out = quote!(|__resilient_rejected| #private::rejection_into(#home, __resilient_rejected));
         (
             quote!(#private::TokioClock),
-            quote!(__resilient_call.attempt(#site, #holds_rejection, async { let __resilient_result: #inferred = #body; __resilient_result }, #timed_out).await),
+            // The `let` gives the body its type, for the `?`s in it and for the errors of a
+            // mistyped body, which point into it.
+            quote!(__resilient_call.attempt(#site, #holds_rejection, async {
+                #typed_body
+            }, #timed_out).await),
             quote!(__resilient_call.wait(__resilient_delay).await),
         )
     } else {
@@ -189,6 +208,22 @@ fn slot_name(pattern: &syn::Pat, index: usize) -> syn::Ident {
     match pattern {
         syn::Pat::Ident(syn::PatIdent { ident, subpat: None, .. }) => ident.clone(),
         _ => format_ident!("__resilient_arg{}", index),
+    }
+}
+
+/// Whether the body, as written, never reaches its end: its last statement is a `return`, or
+/// a `todo!`, `unimplemented!`, `unreachable!` or `panic!`. (Not every such body: a `match`
+/// whose every arm returns is one too, and keeps its warning.)
+fn never_ends(body: &syn::Block) -> bool {
+    let diverging_macro = |mac: &syn::Macro| {
+        let name = mac.path.segments.last().map(|segment| segment.ident.to_string());
+        matches!(name.as_deref(), Some("todo" | "unimplemented" | "unreachable" | "panic"))
+    };
+    match body.stmts.last() {
+        Some(syn::Stmt::Expr(syn::Expr::Return(_), _)) => true,
+        Some(syn::Stmt::Expr(syn::Expr::Macro(expr), _)) => diverging_macro(&expr.mac),
+        Some(syn::Stmt::Macro(stmt)) => diverging_macro(&stmt.mac),
+        _ => false,
     }
 }
 
@@ -302,5 +337,44 @@ fn policy_tokens(policy: &Policy, private: &TokenStream) -> TokenStream {
             #attempt_timeout,
             #private::Nested::#nested,
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::never_ends;
+
+    #[test]
+    fn bodies_that_never_end_as_written() {
+        let never = [
+            quote::quote!({ todo!() }),
+            quote::quote!({
+                step();
+                std::unimplemented!("later");
+            }),
+            quote::quote!({ return Err(Busy) }),
+            quote::quote!({
+                let n = step()?;
+                return Ok(n);
+            }),
+            quote::quote!({ panic!("no") }),
+        ];
+        let ends = [
+            quote::quote!({}),
+            quote::quote!({ Ok(step()?) }),
+            quote::quote!({
+                if done {
+                    return Ok(1);
+                }
+                Err(Busy)
+            }),
+            quote::quote!({ println!("no") }),
+        ];
+        for body in never {
+            assert!(never_ends(&syn::parse2(body.clone()).unwrap()), "{body}");
+        }
+        for body in ends {
+            assert!(!never_ends(&syn::parse2(body.clone()).unwrap()), "{body}");
+        }
     }
 }
