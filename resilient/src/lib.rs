@@ -36,6 +36,9 @@
 //! # }
 //! ```
 //!
+//! An error type you cannot derive it for (`anyhow::Error`, another crate's) is classified
+//! where it is retried: `#[retry(classify = path)]` names a `fn(&E) -> Classification`.
+//!
 //! # Policies
 //!
 //! A [`Policy`] says how many attempts, how long to wait between them and for how long in
