@@ -113,6 +113,55 @@ async fn methods_re_borrow_self_for_each_attempt() {
     assert_eq!(client.log.len(), 5);
 }
 
+/// A handle taken by value: `self` is an owned argument, cloned for every attempt but the last.
+#[derive(Clone, Debug)]
+struct Handle<'a> {
+    /// Counts the handle's clones.
+    _token: Counted<'a>,
+    calls: &'a AtomicU32,
+    sent: Vec<&'static str>,
+}
+
+impl Handle<'_> {
+    /// Each attempt changes its own `self`: the next one starts from a fresh clone.
+    #[retry(max_attempts = 3, backoff = "fixed", initial_delay = "10ms")]
+    async fn send(mut self, message: &'static str) -> Result<Vec<&'static str>, Error> {
+        self.sent.push(message);
+        let calls = self.calls;
+        flaky(calls, 3).map(|_| self.sent)
+    }
+
+    /// The same with a plain `fn`, naming `self` inside a macro and a closure.
+    #[retry(max_attempts = 2, backoff = "immediate")]
+    fn describe(self) -> Result<String, Error> {
+        let sent = || self.sent.len();
+        flaky(self.calls, 2).map(|n| format!("attempt {n}, {} sent, {:?}", sent(), self.sent))
+    }
+
+    #[retry(max_attempts = 2, backoff = "immediate")]
+    async fn shared(self: std::sync::Arc<Self>) -> Result<usize, Error> {
+        flaky(self.calls, 2).map(|_| std::sync::Arc::strong_count(&self))
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn self_by_value_is_cloned_for_all_attempts_but_the_last() {
+    let (clones, calls) = (AtomicU32::new(0), AtomicU32::new(0));
+    let handle = Handle { _token: Counted { clones: &clones }, calls: &calls, sent: vec!["hello"] };
+    assert_eq!(handle.clone().send("again").await, Ok(vec!["hello", "again"]));
+    assert_eq!(calls.load(SeqCst), 3);
+    // One clone made here, two for the first two attempts; the third got the original.
+    assert_eq!(clones.load(SeqCst), 3);
+
+    calls.store(0, SeqCst);
+    assert_eq!(handle.clone().describe(), Ok(r#"attempt 2, 1 sent, ["hello"]"#.to_owned()));
+
+    calls.store(0, SeqCst);
+    let shared = std::sync::Arc::new(handle);
+    // The last attempt holds the caller's `Arc`, the test its own clone.
+    assert_eq!(std::sync::Arc::clone(&shared).shared().await, Ok(2));
+}
+
 trait Store {
     async fn get(&self, key: &str) -> Result<String, Error>;
 }

@@ -159,6 +159,22 @@ pub fn take_or_clone<T: RetryArgument>(slot: &mut Option<T>, last: bool) -> T {
     }
 }
 
+/// `self` by value (`self`, `self: Arc<Self>`…) of an annotated method: cloned for every attempt
+/// but the last.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not `Clone`, so `#[retry]` cannot pass `self` to more than one attempt",
+    label = "`self` by value is cloned for every attempt but the last",
+    note = "take `&self` or `&mut self`, or implement or derive `Clone` for `{Self}`"
+)]
+pub trait RetryReceiver: Clone {}
+impl<T: Clone> RetryReceiver for T {}
+
+/// [`take_or_clone`], for `self`.
+#[inline]
+pub fn take_or_clone_self<T: RetryReceiver>(slot: &mut Option<T>, last: bool) -> T {
+    take_or_clone(slot, last)
+}
+
 /// A `#[retry]` call site, registered at link time, so `resilient::init()` can check every
 /// one of them, called or not. What the site itself says (its policy, its operation) is read
 /// from it, not written twice.

@@ -6,6 +6,7 @@ use resilient_policy::Policy;
 use syn::spanned::Spanned;
 use syn::{FnArg, ItemFn};
 
+use super::receiver;
 use super::validate::{Passing, Plan, Source};
 use crate::respan;
 
@@ -59,13 +60,31 @@ pub fn expand(plan: Plan, mut function: ItemFn) -> TokenStream {
     let private = quote!(#krate::__private);
     let ret = &plan.return_type;
     let (inferred, probe_type) = (&plan.inferred_type, &plan.probe_type);
-    let body = &function.block;
     let site_items = site_items(&plan, &function);
 
     let mut bindings = Vec::new();
     let mut slots = Vec::new();
+    // Taken out, not cloned: the function is written out below from its signature.
+    let empty = syn::Block { brace_token: Default::default(), stmts: Vec::new() };
+    let mut body = std::mem::replace(&mut *function.block, empty);
     let typed_args = function.sig.inputs.iter_mut().zip(&plan.passing).enumerate();
     for (index, (arg, passing)) in typed_args {
+        if let (FnArg::Receiver(receiver), Passing::Owned) = (&mut *arg, passing) {
+            // `self` by value: each attempt binds its own, which the body's `self` is renamed
+            // to. The signature's `mut` moves to that binding.
+            receiver::rename_self(&mut body);
+            let attempt_self = syn::Ident::new(receiver::ATTEMPT_SELF, receiver.self_token.span);
+            let mutability = receiver.mutability.take();
+            // Spanned on the type (`Box<Self>` in `self: Box<Self>`; `self` alone else), so that
+            // "not `Clone`" points there and rustc's "consider borrowing" makes `&Box<Self>`.
+            let take = respan(
+                quote!(#private::take_or_clone_self(&mut #attempt_self, __resilient_call.is_last_attempt())),
+                receiver.ty.span(),
+            );
+            slots.push(quote!(let mut #attempt_self = ::core::option::Option::Some(self);));
+            bindings.push(quote!(let #mutability #attempt_self = #take;));
+            continue;
+        }
         // Shared references are `Copy`: the body uses them as they are, for every attempt.
         let (FnArg::Typed(typed), Passing::Unique | Passing::Owned) = (arg, passing) else { continue };
         let slot = slot_name(&typed.pat, index);
@@ -104,7 +123,7 @@ pub fn expand(plan: Plan, mut function: ItemFn) -> TokenStream {
         Some(classify) => quote!(__resilient_call.after_classified(#site, __resilient_result, #text, #classify)),
     };
 
-    let typed_body = if never_ends(body) {
+    let typed_body = if never_ends(&body) {
         // What follows a body that never ends would be unreachable (rustc), and the `let` a
         // diverging sub-expression (clippy): warnings of our making for a `todo!()` stub or a
         // body ending in `return`. The allows are written only then: one would be an error

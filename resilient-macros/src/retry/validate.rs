@@ -99,7 +99,7 @@ pub fn validate(args: RetryArgs, function: &ItemFn) -> syn::Result<Plan> {
     }
     let inferred_type = replace_impl_trait(&return_type, syn::parse_quote!(_));
     let probe_type = replace_impl_trait(&return_type, syn::parse_quote!(()));
-    let passing = sig.inputs.iter().map(passing).collect::<syn::Result<Vec<_>>>()?;
+    let passing: Vec<Passing> = sig.inputs.iter().map(passing).collect();
     if passing.iter().any(|passing| matches!(passing, Passing::Unique)) {
         if let Some(unique) = find_unique_reference(&return_type) {
             return Err(syn::Error::new_spanned(unique, RETURNS_A_UNIQUE_BORROW));
@@ -266,39 +266,22 @@ fn string_literal(value: &Expr, message: &str) -> syn::Result<String> {
     }
 }
 
-fn passing(arg: &FnArg) -> syn::Result<Passing> {
-    let by_value_self = |receiver: &syn::Receiver| {
-        let message = "`self` by value cannot be passed to more than one attempt; take `&self` or `&mut self`";
-        // `self: Arc<Self>` (or `Rc<Self>`): a reference to the pointer keeps what it is for.
-        let pointer = match &*receiver.ty {
-            Type::Path(path) if receiver.colon_token.is_some() => path.path.segments.last(),
-            _ => None,
-        };
-        let message = match pointer {
-            Some(pointer) if pointer.ident == "Arc" || pointer.ident == "Rc" => {
-                format!("{message}, or `self: &{}<Self>`", pointer.ident)
-            }
-            _ => message.to_owned(),
-        };
-        syn::Error::new(receiver.self_token.span, message)
-    };
+fn passing(arg: &FnArg) -> Passing {
     match arg {
-        FnArg::Receiver(receiver) => match (&receiver.reference, &receiver.mutability) {
-            (Some(_), None) => Ok(Passing::Shared),
-            (Some(_), Some(_)) => Ok(Passing::Unique),
-            (None, _) => match &*receiver.ty {
-                // `self: &Self` and `self: &mut Self` written out.
-                Type::Reference(reference) if receiver.colon_token.is_some() => {
-                    Ok(if reference.mutability.is_some() { Passing::Unique } else { Passing::Shared })
-                }
-                _ => Err(by_value_self(receiver)),
-            },
+        FnArg::Receiver(receiver) => match (&receiver.reference, &*receiver.ty) {
+            (Some(_), _) if receiver.mutability.is_some() => Passing::Unique,
+            (Some(_), _) => Passing::Shared,
+            // `self: &Self` and `self: &mut Self` written out.
+            (None, Type::Reference(reference)) if reference.mutability.is_some() => Passing::Unique,
+            (None, Type::Reference(_)) => Passing::Shared,
+            // `self`, `mut self`, `self: Arc<Self>`…
+            (None, _) => Passing::Owned,
         },
-        FnArg::Typed(typed) => Ok(match &*typed.ty {
+        FnArg::Typed(typed) => match &*typed.ty {
             Type::Reference(reference) if reference.mutability.is_some() => Passing::Unique,
             Type::Reference(_) => Passing::Shared,
             _ => Passing::Owned,
-        }),
+        },
     }
 }
 

@@ -42,6 +42,7 @@ async fn float_multiplier() -> Result<(), Error> {
     Ok(())
 }
 
+#[derive(Clone)]
 struct Client {
     calls: u32,
 }
@@ -63,10 +64,33 @@ fn typed_receiver(self: &Self) -> Result<u32, Error> {
         Ok(self.calls)
     }
 
-    // What the error for `self: Arc<Self>` suggests.
     #[retry]
 async fn shared_pointer(self: &std::sync::Arc<Self>) -> Result<u32, Error> {
         Ok(std::sync::Arc::strong_count(self) as u32 + self.calls)
+    }
+
+    /// `self` by value, in each of its forms, is cloned for every attempt but the last.
+    #[retry]
+    async fn by_value(self, suffix: String) -> Result<String, Error> {
+        Ok(format!("{}{suffix}", self.calls))
+    }
+
+    #[retry]
+    fn by_value_mut(mut self) -> Result<u32, Error> {
+        self.calls += 1;
+        Ok(self.calls)
+    }
+
+    #[retry]
+    async fn by_arc(self: std::sync::Arc<Self>) -> Result<u32, Error> {
+        let me = std::sync::Arc::clone(&self);
+        Ok(me.calls)
+    }
+
+    #[retry]
+    async fn by_box(mut self: Box<Self>) -> Result<u32, Error> {
+        self.calls += 1;
+        Ok(self.calls)
     }
 
     #[retry]
@@ -153,5 +177,9 @@ fn main() {
     assert_send(float_multiplier());
     let shared = std::sync::Arc::new(Client { calls: 0 });
     assert_send(shared.shared_pointer());
+    assert_send(shared.clone().by_arc());
+    assert_send(client.clone().by_value(String::new()));
+    assert_send(Box::new(client.clone()).by_box());
+    let _ = client.clone().by_value_mut();
     let _ = (free_blocking("x"), unbounded(&mut 0), io_result("p"), unsafe { unsafe_fn(&1) });
 }
