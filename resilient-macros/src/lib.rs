@@ -40,8 +40,9 @@ use proc_macro::TokenStream;
 /// compile error that suggests a reference). `self` by value (`self`, `mut self`,
 /// `self: Arc<Self>`, `self: Box<Self>`) is an owned argument too, and the body's `self` is the
 /// attempt's own; to that end the body's `self` is renamed, also inside a macro's input, which
-/// `dbg!` and a failed `assert!` then print. An argument's attributes keep their meaning: `#[allow(unused_variables)]` or `#[expect(..)]` applies to the
-/// binding the body uses, and `#[cfg(..)]` removes the argument. `return` and `?` in
+/// `dbg!` and a failed `assert!` then print. An argument's attributes keep their meaning:
+/// `#[allow(unused_variables)]` or `#[expect(..)]` applies to the binding the body uses, and
+/// `#[cfg(..)]` removes the argument. `return` and `?` in
 /// the body end the attempt, as they ended the call before. A result cannot borrow from a
 /// `&mut` argument (`&mut self` included): each attempt re-borrows the argument, and today's
 /// borrow checker cannot see that a failed attempt's borrow ended before the next one began

@@ -43,9 +43,8 @@ fn rename_in_tokens(tokens: TokenStream) -> TokenStream {
     let mut renamed = Vec::new();
     while let Some(tree) = trees.next() {
         renamed.push(match tree {
-            TokenTree::Ident(ident) if ident == "self" => {
-                let module_path = matches!(trees.peek(), Some(TokenTree::Punct(punct)) if punct.as_char() == ':' && punct.spacing() == Spacing::Joint);
-                if module_path { TokenTree::Ident(ident) } else { TokenTree::Ident(Ident::new(ATTEMPT_SELF, ident.span())) }
+            TokenTree::Ident(ident) if ident == "self" && !starts_a_path(trees.peek()) => {
+                TokenTree::Ident(Ident::new(ATTEMPT_SELF, ident.span()))
             }
             TokenTree::Group(group) => {
                 let mut inner = Group::new(group.delimiter(), rename_in_tokens(group.stream()));
@@ -56,6 +55,11 @@ fn rename_in_tokens(tokens: TokenStream) -> TokenStream {
         });
     }
     renamed.into_iter().collect()
+}
+
+/// Whether the token after a `self` is the first `:` of `::` (`self::module`).
+fn starts_a_path(next: Option<&TokenTree>) -> bool {
+    matches!(next, Some(TokenTree::Punct(punct)) if punct.as_char() == ':' && punct.spacing() == Spacing::Joint)
 }
 
 #[cfg(test)]
@@ -76,7 +80,7 @@ mod tests {
             let id = self.id.clone();
             let this = &mut self;
             Self::check(&self)?;
-            let label = format!("{} {}", self.name, id);
+            let label = format!("{} {} {}", self.name, id, self::SUFFIX);
             let closure = move || self.len();
             let module = self::helpers::clean(label);
             struct Inner;
@@ -91,7 +95,7 @@ mod tests {
             let id = __resilient_self.id.clone();
             let this = &mut __resilient_self;
             Self::check(&__resilient_self)?;
-            let label = format!("{} {}", __resilient_self.name, id);
+            let label = format!("{} {} {}", __resilient_self.name, id, self::SUFFIX);
             let closure = move || __resilient_self.len();
             let module = self::helpers::clean(label);
             struct Inner;
