@@ -162,6 +162,25 @@ fn io_result(path: &str) -> std::io::Result<usize> {
     Ok(path.len())
 }
 
+/// Classified at the call site, by a function and by a closure.
+fn by_text(error: &Box<dyn std::error::Error + Send + Sync>) -> resilient::Classification {
+    if error.to_string().contains("busy") {
+        resilient::Classification::Transient
+    } else {
+        resilient::Classification::Permanent
+    }
+}
+
+#[retry(classify = by_text)]
+async fn classified(id: &str) -> Result<usize, Box<dyn std::error::Error + Send + Sync>> {
+    Ok(id.len())
+}
+
+#[retry(policy = "graph", classify = |_| resilient::Classification::Transient)]
+fn classified_blocking(id: &str) -> Result<usize, String> {
+    Ok(id.len())
+}
+
 fn assert_send<T: Send>(_: T) {}
 
 fn main() {
@@ -175,6 +194,8 @@ fn main() {
     assert_send(early_return_and_question_mark(false));
     assert_send(patterns((1, 2), &3, 4, 5));
     assert_send(float_multiplier());
+    assert_send(classified("x"));
+    let _ = classified_blocking("x");
     let shared = std::sync::Arc::new(Client { calls: 0 });
     assert_send(shared.shared_pointer());
     assert_send(shared.clone().by_arc());
