@@ -203,6 +203,16 @@ pub fn expand(plan: Plan, mut function: ItemFn) -> TokenStream {
         let check = quote_spanned!(key=> check_timeout_home);
         quote!({ use #private::probe::*; (&&#probe).#check(); })
     });
+    // A key the backoff ignores is legal, so a warning, not an error: the use of a deprecated
+    // marker whose note is the configuration file's warning, spanned on the key.
+    let ignored_keys = plan.ignored_keys.iter().map(|(key, warning)| {
+        let marker = quote_spanned!(*key=> IgnoredKey);
+        quote!({
+            #[deprecated(note = #warning)]
+            struct IgnoredKey;
+            let _ = #marker;
+        })
+    });
     // Written out as tokens, not parsed back into a `syn::Block`: parsing the whole loop again
     // was most of the macro's time.
     let ItemFn { attrs, vis, sig, block: _ } = &function;
@@ -213,6 +223,7 @@ pub fn expand(plan: Plan, mut function: ItemFn) -> TokenStream {
         #vis #sig {
             #(#inner)*
             #timeout_check
+            #(#ignored_keys)*
             #(#slots)*
             #body
         }

@@ -3,7 +3,7 @@
 //! in a configuration file would fail to load.
 
 use proc_macro2::Span;
-use resilient_policy::{KEYS, Policy, Value, did_you_mean};
+use resilient_policy::{KEYS, Policy, Value, did_you_mean, ignored_key};
 use syn::spanned::Spanned;
 use syn::visit::Visit;
 use syn::{Expr, FnArg, GenericParam, Ident, ItemFn, Lit, ReturnType, Type, UnOp};
@@ -50,6 +50,9 @@ pub struct Plan {
     /// `classify = path`: the call site's own classifier, `path(&E) -> Classification`, in
     /// place of `E`'s `Transient` impl.
     pub classify: Option<Expr>,
+    /// Inline keys the policy's backoff ignores (`multiplier` without `exponential`…), each
+    /// with where it is written and the configuration file's warning for it.
+    pub ignored_keys: Vec<(Span, String)>,
 }
 
 /// What `#[retry(...)]`'s arguments say, checked.
@@ -58,11 +61,13 @@ struct Arguments {
     krate: syn::Path,
     inline_timeout: Option<Span>,
     classify: Option<Expr>,
+    ignored_keys: Vec<(Span, String)>,
 }
 
 pub fn validate(args: RetryArgs, function: &ItemFn) -> syn::Result<Plan> {
     let sig = &function.sig;
-    let Arguments { source, krate, inline_timeout, classify } = check_arguments(args, sig.asyncness.is_some())?;
+    let Arguments { source, krate, inline_timeout, classify, ignored_keys } =
+        check_arguments(args, sig.asyncness.is_some())?;
     if let Some(constness) = &sig.constness {
         return Err(syn::Error::new(
             constness.span(),
@@ -132,6 +137,7 @@ pub fn validate(args: RetryArgs, function: &ItemFn) -> syn::Result<Plan> {
         static_error_type,
         inline_timeout,
         classify,
+        ignored_keys,
     })
 }
 
@@ -206,7 +212,14 @@ fn check_arguments(args: RetryArgs, asynchronous: bool) -> syn::Result<Arguments
             "`attempt_timeout` needs an `async fn`: a plain `fn` cannot be interrupted, so its attempts would run to their end; make the function `async`, or remove `attempt_timeout` and limit the operation itself (a socket's read timeout, for one)",
         ));
     }
-    Ok(Arguments { source, krate, inline_timeout: timeout, classify })
+    let ignored_keys = match &source {
+        Source::Inline(policy) => inline
+            .iter()
+            .filter_map(|(key, _)| ignored_key(policy.backoff(), &key.to_string()).map(|warning| (key.span(), warning)))
+            .collect(),
+        Source::Named(_) => Vec::new(),
+    };
+    Ok(Arguments { source, krate, inline_timeout: timeout, classify, ignored_keys })
 }
 
 const CLASSIFY_EXPECTS_A_FUNCTION: &str = "`classify` expects a function that classifies the error, e.g. `classify = classify_http` with `fn classify_http(error: &E) -> resilient::Classification`, or a closure `|error: &E| ...`";

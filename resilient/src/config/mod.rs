@@ -332,37 +332,10 @@ impl<'a> Loader<'a> {
         }
         // A key written in this table that its backoff ignores. Not in `[defaults]`, where it is
         // there for the policies whose backoff uses it.
-        let backoff = policy.backoff();
-        let ignored = [
-            (
-                "increment",
-                backoff != Backoff::Incremental,
-                "is the step of `backoff = \"incremental\"`",
-                "set `backoff = \"incremental\"` or remove `increment`",
-            ),
-            (
-                "multiplier",
-                backoff != Backoff::Exponential,
-                "is the factor of `backoff = \"exponential\"`",
-                "set `backoff = \"exponential\"` or remove `multiplier`",
-            ),
-            (
-                "jitter",
-                backoff == Backoff::Decorrelated,
-                "randomises a backoff that is not random already",
-                "remove `jitter`, or choose another backoff",
-            ),
-        ];
-        for (key, is_ignored, what_it_does, fix) in ignored {
-            let Some((_, value)) = written.keys.get(key).filter(|_| is_ignored && path != "defaults") else { continue };
-            self.warn(
-                &value.span(),
-                &format!("{path}.{key}"),
-                format!(
-                    "`{key}` {what_it_does}, and this policy's backoff is \"{}\", so it is ignored; {fix}",
-                    backoff.name()
-                ),
-            );
+        for (key, (_, value)) in written.keys.iter().filter(|_| path != "defaults") {
+            if let Some(warning) = resilient_policy::ignored_key(policy.backoff(), key) {
+                self.warn(&value.span(), &format!("{path}.{key}"), warning);
+            }
         }
         // Only where the budget is written: an inherited one was warned of where it was.
         if let (Some(budget), Some((key_span, _))) = (budget, written.keys.get("retry_budget")) {

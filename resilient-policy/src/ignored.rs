@@ -1,0 +1,41 @@
+//! Keys a policy's backoff ignores: legal, and a sign that the policy is not what its author
+//! meant. The configuration file warns of them where they are written, and `#[retry]` where
+//! an inline policy writes them, both with this message.
+
+use crate::Backoff;
+
+/// The warning for `key`, written in a policy whose backoff is `backoff`, if that backoff
+/// ignores it: `increment` without `incremental`, `multiplier` without `exponential`, `jitter`
+/// with `decorrelated`.
+///
+/// ```
+/// # extern crate resilient_policy;
+/// use resilient_policy::{Backoff, ignored_key};
+///
+/// assert!(ignored_key(Backoff::Exponential, "multiplier").is_none());
+/// let warning = ignored_key(Backoff::Fixed, "multiplier").unwrap();
+/// assert!(warning.starts_with("`multiplier` is the factor of `backoff = \"exponential\"`"), "{warning}");
+/// ```
+pub fn ignored_key(backoff: Backoff, key: &str) -> Option<String> {
+    let (is_ignored, what_it_does, fix) = match key {
+        "increment" => (
+            backoff != Backoff::Incremental,
+            "is the step of `backoff = \"incremental\"`",
+            "set `backoff = \"incremental\"` or remove `increment`",
+        ),
+        "multiplier" => (
+            backoff != Backoff::Exponential,
+            "is the factor of `backoff = \"exponential\"`",
+            "set `backoff = \"exponential\"` or remove `multiplier`",
+        ),
+        "jitter" => (
+            backoff == Backoff::Decorrelated,
+            "randomises a backoff that is not random already",
+            "remove `jitter`, or choose another backoff",
+        ),
+        _ => return None,
+    };
+    is_ignored.then(|| {
+        format!("`{key}` {what_it_does}, and this policy's backoff is \"{}\", so it is ignored; {fix}", backoff.name())
+    })
+}

@@ -1,0 +1,22 @@
+// A key the backoff ignores is a warning, denied here to show it: the configuration file's
+// warning for the same key, at the key.
+#![deny(deprecated)]
+#![allow(dead_code)]
+
+use resilient::{retry, Transient};
+
+#[derive(Debug, Transient)]
+#[transient]
+struct Unavailable;
+
+#[retry(max_attempts = 3, backoff = "fixed", multiplier = 3.0)]
+async fn fetch() -> Result<(), Unavailable> {
+    Ok(())
+}
+
+#[retry(max_attempts = 3, backoff = "decorrelated", jitter = "equal")]
+fn send() -> Result<(), Unavailable> {
+    Ok(())
+}
+
+fn main() {}
