@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use resilient::{Transient, retry};
 use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Id};
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 
@@ -36,6 +37,13 @@ impl<S: Subscriber> Layer<S> for Recorder {
         let mut fields = BTreeMap::new();
         event.record(&mut Fields(&mut fields));
         self.0.lock().unwrap().push(Recorded { level: *event.metadata().level(), fields });
+    }
+
+    /// A span is recorded as an event would be, with its name as the field `span`.
+    fn on_new_span(&self, attributes: &Attributes<'_>, _: &Id, _: Context<'_, S>) {
+        let mut fields = BTreeMap::from([("span".to_owned(), attributes.metadata().name().to_owned())]);
+        attributes.record(&mut Fields(&mut fields));
+        self.0.lock().unwrap().push(Recorded { level: *attributes.metadata().level(), fields });
     }
 }
 
@@ -198,4 +206,30 @@ fn outside_a_tokio_runtime_an_untimed_attempt_says_why_once() {
     let message = &events[0].fields["message"];
     assert!(message.contains("attempt timeout of 1ms cannot be kept outside a tokio runtime"), "{message}");
     assert!(message.contains("`enable_time()`"), "names the fix: {message}");
+}
+
+/// A handle taken by value, under `#[tracing::instrument]`: `#[retry]` renames the body's
+/// `self`, but not the fields named after it.
+#[derive(Clone, Debug)]
+struct Handle {
+    id: u32,
+}
+
+impl Handle {
+    #[tracing::instrument(level = "info")]
+    #[retry(max_attempts = 2, backoff = "immediate")]
+    async fn send(self) -> Result<(), Error> {
+        tracing::info!(?self, %self.id, "sending");
+        Ok(())
+    }
+}
+
+#[test]
+fn fields_named_after_self_keep_the_name() {
+    let recorded = recorded(|runtime| runtime.block_on(Handle { id: 7 }.send()).unwrap());
+    let names: Vec<Vec<&str>> =
+        recorded.iter().map(|record| record.fields.keys().map(String::as_str).collect()).collect();
+    assert_eq!(names, [vec!["self", "span"], vec!["message", "self", "self.id"]], "{recorded:?}");
+    assert_eq!(recorded[0].fields["self"], "Handle { id: 7 }");
+    assert_eq!(recorded[1].fields["self.id"], "7");
 }

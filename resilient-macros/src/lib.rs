@@ -43,7 +43,9 @@ use proc_macro::TokenStream;
 /// compile error that suggests a reference). `self` by value (`self`, `mut self`,
 /// `self: Arc<Self>`, `self: Box<Self>`) is an owned argument too, and the body's `self` is the
 /// attempt's own; to that end the body's `self` is renamed, also inside a macro's input, which
-/// `dbg!` and a failed `assert!` then print. An argument's attributes keep their meaning:
+/// `dbg!` and a failed `assert!` then print (`tracing`'s fields named `self`, `?self` included,
+/// keep the name; a `#[tracing::instrument]` that records `self` goes above `#[retry]`, and
+/// below it is a compile error that says so). An argument's attributes keep their meaning:
 /// `#[allow(unused_variables)]` or `#[expect(..)]` applies to the binding the body uses, and
 /// `#[cfg(..)]` removes the argument. `return` and `?` in
 /// the body end the attempt, as they ended the call before. A result cannot borrow from a

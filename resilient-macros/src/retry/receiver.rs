@@ -2,7 +2,7 @@
 //! argument like any other: cloned for every attempt but the last. A `let` cannot bind `self`,
 //! so each attempt binds [`ATTEMPT_SELF`] instead, and the body's `self` is renamed to it.
 
-use proc_macro2::{Group, Ident, Spacing, TokenStream, TokenTree};
+use proc_macro2::{Group, Ident, Punct, Spacing, TokenStream, TokenTree};
 use syn::visit_mut::VisitMut;
 
 /// What the body's `self` becomes: the attempt's own `self`.
@@ -10,10 +10,14 @@ pub const ATTEMPT_SELF: &str = "__resilient_self";
 
 /// Renames every `self` value in `block` to [`ATTEMPT_SELF`], each keeping its span (so
 /// errors and lints still point at the user's `self`). Left alone: `self::` paths (a module),
-/// and items inside the body (a nested `fn` or `impl` has a `self` of its own). Inside a
-/// macro's input, which is only tokens, a `self` not followed by `::` is renamed: `format!`,
-/// `assert!` and `tracing`'s macros take expressions, and then print the new name where they
-/// print their input as text (`dbg!`, a failed `assert!`, a field named after its value).
+/// and items inside the body (a nested `fn` or `impl` has a `self` of its own).
+///
+/// A macro's input is only tokens, renamed by their neighbours. A `self` is renamed unless it
+/// starts a path (`self::`) or names a `tracing` field (`self = ?self`, which
+/// `#[tracing::instrument]` writes for a `self` argument); the shorthand `?self` and `%self`
+/// becomes `self = ?__resilient_self`, so the field keeps its name. Elsewhere the new name
+/// shows where a macro prints its input as text: `dbg!(self)`, a failed `assert!`, the field
+/// of `info!(self.id)` (write `info!(id = self.id)` to keep it).
 pub fn rename_self(block: &mut syn::Block) {
     RenameSelf.visit_block_mut(block);
 }
@@ -39,27 +43,88 @@ impl VisitMut for RenameSelf {
 }
 
 fn rename_in_tokens(tokens: TokenStream) -> TokenStream {
-    let mut trees = tokens.into_iter().peekable();
-    let mut renamed = Vec::new();
-    while let Some(tree) = trees.next() {
-        renamed.push(match tree {
-            TokenTree::Ident(ident) if ident == "self" && !starts_a_path(trees.peek()) => {
-                TokenTree::Ident(Ident::new(ATTEMPT_SELF, ident.span()))
-            }
+    let trees: Vec<TokenTree> = tokens.into_iter().collect();
+    let mut renamed: Vec<TokenTree> = Vec::with_capacity(trees.len());
+    let mut index = 0;
+    while index < trees.len() {
+        let next = trees.get(index + 1);
+        match &trees[index] {
             TokenTree::Group(group) => {
                 let mut inner = Group::new(group.delimiter(), rename_in_tokens(group.stream()));
                 inner.set_span(group.span());
-                TokenTree::Group(inner)
+                renamed.push(TokenTree::Group(inner));
             }
-            other => other,
-        });
+            // `?self` or `%self` starting an argument: `tracing`'s shorthand for a field named
+            // after its value, `self` or `self.id`.
+            TokenTree::Punct(sigil)
+                if matches!(sigil.as_char(), '?' | '%')
+                    && is_self(next)
+                    && !is_punct(trees.get(index + 2), ':')
+                    && (renamed.is_empty() || is_punct(renamed.last(), ',')) =>
+            {
+                // The field's name: `self` and the `.name`s after it.
+                let mut end = index + 2;
+                while is_punct(trees.get(end), '.') && matches!(trees.get(end + 1), Some(TokenTree::Ident(_))) {
+                    end += 2;
+                }
+                let name = &trees[index + 1..end];
+                renamed.extend(name.iter().cloned());
+                renamed.push(TokenTree::Punct(Punct::new('=', Spacing::Alone)));
+                renamed.push(TokenTree::Punct(sigil.clone()));
+                renamed.push(attempt_self(&trees[index + 1]));
+                renamed.extend(name[1..].iter().cloned());
+                index = end;
+                continue;
+            }
+            TokenTree::Ident(ident) if ident == "self" => {
+                // `self::module`, or a field name: `self = value`, not `self == value`.
+                let kept = (is_punct(next, ':') && joint(next)) || (is_punct(next, '=') && !joint(next));
+                renamed.push(if kept { trees[index].clone() } else { attempt_self(&trees[index]) });
+            }
+            other => renamed.push(other.clone()),
+        }
+        index += 1;
     }
     renamed.into_iter().collect()
 }
 
-/// Whether the token after a `self` is the first `:` of `::` (`self::module`).
-fn starts_a_path(next: Option<&TokenTree>) -> bool {
-    matches!(next, Some(TokenTree::Punct(punct)) if punct.as_char() == ':' && punct.spacing() == Spacing::Joint)
+/// A `#[tracing::instrument]` below `#[retry]` that records `self`: it runs on the expanded
+/// function, after `self` has been moved into the call's attempts, and cannot read it.
+pub fn instrument_recording_self(attrs: &[syn::Attribute]) -> Option<&syn::Attribute> {
+    attrs.iter().find(|attr| {
+        attr.path().segments.last().is_some_and(|segment| segment.ident == "instrument") && !skips_self(&attr.meta)
+    })
+}
+
+/// Whether `#[instrument(..)]`'s arguments leave `self` out: `skip_all`, or `skip(.., self, ..)`.
+fn skips_self(meta: &syn::Meta) -> bool {
+    let syn::Meta::List(list) = meta else { return false };
+    let trees: Vec<TokenTree> = list.tokens.clone().into_iter().collect();
+    trees.iter().zip(trees.iter().skip(1).map(Some).chain([None])).any(|(tree, next)| match (tree, next) {
+        (TokenTree::Ident(ident), _) if ident == "skip_all" => true,
+        (TokenTree::Ident(ident), Some(TokenTree::Group(skipped))) if ident == "skip" => {
+            skipped.stream().into_iter().any(|tree| is_self(Some(&tree)))
+        }
+        _ => false,
+    })
+}
+
+/// [`ATTEMPT_SELF`], spanned as the `self` it replaces.
+fn attempt_self(this: &TokenTree) -> TokenTree {
+    TokenTree::Ident(Ident::new(ATTEMPT_SELF, this.span()))
+}
+
+fn is_self(tree: Option<&TokenTree>) -> bool {
+    matches!(tree, Some(TokenTree::Ident(ident)) if ident == "self")
+}
+
+fn is_punct(tree: Option<&TokenTree>, char: char) -> bool {
+    matches!(tree, Some(TokenTree::Punct(punct)) if punct.as_char() == char)
+}
+
+/// Whether a punctuation mark is joined to the next one (`::`, `==`, `=>`).
+fn joint(tree: Option<&TokenTree>) -> bool {
+    matches!(tree, Some(TokenTree::Punct(punct)) if punct.spacing() == Spacing::Joint)
 }
 
 #[cfg(test)]
@@ -107,6 +172,27 @@ mod tests {
             Ok(Self { id, ..__resilient_self })
         });
         // Printed through `syn` both, which writes `move || ..` as `move | | ..`.
+        let expected: syn::Block = syn::parse2(expected).expect("a block");
+        assert_eq!(renamed(body), expected.into_token_stream().to_string());
+    }
+
+    #[test]
+    fn tracing_fields_keep_the_name_self() {
+        let body = quote!({
+            tracing::info!(?self, %self, ?self.id, count = self.len(), "sent {}", self == other);
+            tracing::span!(Level::INFO, "call", self = tracing::field::debug(&self), x = y % self.n);
+            let equal = matches!(self, Self::A) && self == other;
+        });
+        let expected = quote!({
+            tracing::info!(self = ?__resilient_self, self = %__resilient_self, self.id = ?__resilient_self.id, count = __resilient_self.len(), "sent {}", __resilient_self == other);
+            tracing::span!(
+                Level::INFO,
+                "call",
+                self = tracing::field::debug(&__resilient_self),
+                x = y % __resilient_self.n
+            );
+            let equal = matches!(__resilient_self, Self::A) && __resilient_self == other;
+        });
         let expected: syn::Block = syn::parse2(expected).expect("a block");
         assert_eq!(renamed(body), expected.into_token_stream().to_string());
     }

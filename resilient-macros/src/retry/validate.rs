@@ -9,6 +9,7 @@ use syn::visit::Visit;
 use syn::{Expr, FnArg, GenericParam, Ident, ItemFn, Lit, ReturnType, Type, UnOp};
 
 use super::parse::RetryArgs;
+use super::receiver;
 
 /// Where the call's policy comes from.
 pub enum Source {
@@ -105,6 +106,14 @@ pub fn validate(args: RetryArgs, function: &ItemFn) -> syn::Result<Plan> {
     let inferred_type = replace_impl_trait(&return_type, syn::parse_quote!(_));
     let probe_type = replace_impl_trait(&return_type, syn::parse_quote!(()));
     let passing: Vec<Passing> = sig.inputs.iter().map(passing).collect();
+    let self_by_value =
+        sig.inputs.iter().zip(&passing).any(|pair| matches!(pair, (FnArg::Receiver(_), Passing::Owned)));
+    if let Some(instrument) = receiver::instrument_recording_self(&function.attrs).filter(|_| self_by_value) {
+        return Err(syn::Error::new_spanned(
+            instrument,
+            "this `#[instrument]` records `self`, which `#[retry]` above it has moved into the call's attempts; put `#[tracing::instrument]` above `#[retry]` (one span for the whole call), or skip it: `#[instrument(skip(self))]`",
+        ));
+    }
     if passing.iter().any(|passing| matches!(passing, Passing::Unique)) {
         if let Some(unique) = find_unique_reference(&return_type) {
             return Err(syn::Error::new_spanned(unique, RETURNS_A_UNIQUE_BORROW));

@@ -87,6 +87,20 @@ async fn shared_pointer(self: &std::sync::Arc<Self>) -> Result<u32, Error> {
         Ok(me.calls)
     }
 
+    /// Under `#[tracing::instrument]`, whose span records `self`, and with `tracing`'s `?self`.
+    #[tracing::instrument(skip_all, fields(calls = self.calls))]
+    #[retry]
+    async fn by_value_instrumented(self) -> Result<u32, Error> {
+        tracing::info!(?self.calls, "attempt");
+        Ok(self.calls)
+    }
+
+    #[retry]
+    #[tracing::instrument(skip(self))]
+    async fn by_value_instrumented_inside(self) -> Result<u32, Error> {
+        Ok(self.calls)
+    }
+
     #[retry]
     async fn by_box(mut self: Box<Self>) -> Result<u32, Error> {
         self.calls += 1;
@@ -200,6 +214,8 @@ fn main() {
     assert_send(shared.shared_pointer());
     assert_send(shared.clone().by_arc());
     assert_send(client.clone().by_value(String::new()));
+    assert_send(client.clone().by_value_instrumented());
+    assert_send(client.clone().by_value_instrumented_inside());
     assert_send(Box::new(client.clone()).by_box());
     let _ = client.clone().by_value_mut();
     let _ = (free_blocking("x"), unbounded(&mut 0), io_result("p"), unsafe { unsafe_fn(&1) });
