@@ -131,16 +131,22 @@ impl Handle<'_> {
         flaky(calls, 3).map(|_| self.sent)
     }
 
-    /// The same with a plain `fn`, naming `self` inside a macro and a closure.
+    /// The same with a plain `fn`, naming `self` inside a macro, a format string and a closure.
     #[retry(max_attempts = 2, backoff = "immediate")]
     fn describe(self) -> Result<String, Error> {
         let sent = || self.sent.len();
-        flaky(self.calls, 2).map(|n| format!("attempt {n}, {} sent, {:?}", sent(), self.sent))
+        flaky(self.calls, 2).map(|n| format!("attempt {n}, {} sent, {:?}: {self}", sent(), self.sent))
     }
 
     #[retry(max_attempts = 2, backoff = "immediate")]
     async fn shared(self: std::sync::Arc<Self>) -> Result<usize, Error> {
         flaky(self.calls, 2).map(|_| std::sync::Arc::strong_count(&self))
+    }
+}
+
+impl std::fmt::Display for Handle<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.sent.join(", "))
     }
 }
 
@@ -154,7 +160,7 @@ async fn self_by_value_is_cloned_for_all_attempts_but_the_last() {
     assert_eq!(clones.load(SeqCst), 3);
 
     calls.store(0, SeqCst);
-    assert_eq!(handle.clone().describe(), Ok(r#"attempt 2, 1 sent, ["hello"]"#.to_owned()));
+    assert_eq!(handle.clone().describe(), Ok(r#"attempt 2, 1 sent, ["hello"]: hello"#.to_owned()));
 
     calls.store(0, SeqCst);
     let shared = std::sync::Arc::new(handle);

@@ -15,7 +15,8 @@ pub const ATTEMPT_SELF: &str = "__resilient_self";
 /// A macro's input is only tokens, renamed by their neighbours. A `self` is renamed unless it
 /// starts a path (`self::`) or names a `tracing` field (`self = ?self`, which
 /// `#[tracing::instrument]` writes for a `self` argument); the shorthand `?self` and `%self`
-/// becomes `self = ?__resilient_self`, so the field keeps its name. Elsewhere the new name
+/// becomes `self = ?__resilient_self`, so the field keeps its name. A format string's
+/// `{self}` and `{self:?}` placeholders are renamed with it. Elsewhere the new name
 /// shows where a macro prints its input as text: `dbg!(self)`, a failed `assert!`, the field
 /// of `info!(self.id)` (write `info!(id = self.id)` to keep it).
 pub fn rename_self(block: &mut syn::Block) {
@@ -81,6 +82,11 @@ fn rename_in_tokens(tokens: TokenStream) -> TokenStream {
                 let kept = (is_punct(next, ':') && joint(next)) || (is_punct(next, '=') && !joint(next));
                 renamed.push(if kept { trees[index].clone() } else { attempt_self(&trees[index]) });
             }
+            // A format string that captures `self` (`format!("{self:?}")`).
+            TokenTree::Literal(literal) => renamed.push(match format_string_capturing_self(literal) {
+                Some(format) => TokenTree::Literal(format),
+                None => trees[index].clone(),
+            }),
             other => renamed.push(other.clone()),
         }
         index += 1;
@@ -107,6 +113,31 @@ fn skips_self(meta: &syn::Meta) -> bool {
         }
         _ => false,
     })
+}
+
+/// A string literal whose `{self}` or `{self:..}` placeholders name [`ATTEMPT_SELF`] instead,
+/// if it has any (`{{self}}` is text, not a placeholder). A string that merely contains
+/// `{self}` as text in a macro's input would be changed too; no format macro can tell us
+/// which strings are formats.
+fn format_string_capturing_self(literal: &proc_macro2::Literal) -> Option<proc_macro2::Literal> {
+    let text = syn::parse2::<syn::LitStr>(TokenTree::Literal(literal.clone()).into()).ok()?.value();
+    let mut renamed = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    let mut changed = false;
+    while let Some(brace) = rest.find('{') {
+        renamed.push_str(&rest[..=brace]);
+        rest = &rest[brace + 1..];
+        if let Some(after) = rest.strip_prefix('{') {
+            renamed.push('{');
+            rest = after;
+        } else if rest.strip_prefix("self").is_some_and(|after| after.starts_with(['}', ':'])) {
+            renamed.push_str(ATTEMPT_SELF);
+            rest = &rest["self".len()..];
+            changed = true;
+        }
+    }
+    renamed.push_str(rest);
+    changed.then(|| syn::LitStr::new(&renamed, literal.span()).token())
 }
 
 /// [`ATTEMPT_SELF`], spanned as the `self` it replaces.
@@ -180,11 +211,16 @@ mod tests {
     fn tracing_fields_keep_the_name_self() {
         let body = quote!({
             tracing::info!(?self, %self, ?self.id, count = self.len(), "sent {}", self == other);
+            let text = format!("{self} {self:?} {{self}} {{{self:>8}}} {selfish}", selfish = 1);
             tracing::span!(Level::INFO, "call", self = tracing::field::debug(&self), x = y % self.n);
             let equal = matches!(self, Self::A) && self == other;
         });
         let expected = quote!({
             tracing::info!(self = ?__resilient_self, self = %__resilient_self, self.id = ?__resilient_self.id, count = __resilient_self.len(), "sent {}", __resilient_self == other);
+            let text = format!(
+                "{__resilient_self} {__resilient_self:?} {{self}} {{{__resilient_self:>8}}} {selfish}",
+                selfish = 1
+            );
             tracing::span!(
                 Level::INFO,
                 "call",
