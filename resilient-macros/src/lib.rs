@@ -44,7 +44,7 @@ use proc_macro::TokenStream;
 /// `self: Arc<Self>`, `self: Box<Self>`) is an owned argument too, and the body's `self` is the
 /// attempt's own; to that end the body's `self` is renamed, also inside a macro's input, which
 /// `dbg!` and a failed `assert!` then print (`tracing`'s fields named `self`, `?self` included,
-/// keep the name; a `#[tracing::instrument]` that records `self` goes above `#[retry]`, and
+/// keep the name; a `#[tracing::instrument]` that reads `self` goes above `#[retry]`, and
 /// below it is a compile error that says so). An argument's attributes keep their meaning:
 /// `#[allow(unused_variables)]` or `#[expect(..)]` applies to the binding the body uses, and
 /// `#[cfg(..)]` removes the argument. `return` and `?` in

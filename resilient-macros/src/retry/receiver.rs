@@ -94,23 +94,41 @@ fn rename_in_tokens(tokens: TokenStream) -> TokenStream {
     renamed.into_iter().collect()
 }
 
-/// A `#[tracing::instrument]` below `#[retry]` that records `self`: it runs on the expanded
-/// function, after `self` has been moved into the call's attempts, and cannot read it.
+/// A `#[tracing::instrument]` below `#[retry]` that reads `self` (records it, or names it in
+/// `fields(..)`): it runs on the expanded function, after `self` has been moved into the
+/// call's attempts, and cannot read it.
 pub fn instrument_recording_self(attrs: &[syn::Attribute]) -> Option<&syn::Attribute> {
     attrs.iter().find(|attr| {
-        attr.path().segments.last().is_some_and(|segment| segment.ident == "instrument") && !skips_self(&attr.meta)
+        attr.path().segments.last().is_some_and(|segment| segment.ident == "instrument") && reads_self(&attr.meta)
     })
 }
 
-/// Whether `#[instrument(..)]`'s arguments leave `self` out: `skip_all`, or `skip(.., self, ..)`.
-fn skips_self(meta: &syn::Meta) -> bool {
-    let syn::Meta::List(list) = meta else { return false };
+/// Whether `#[instrument(..)]` reads `self`: unless `skip_all` or `skip(.., self, ..)` leaves it
+/// out, it records it; and a `self` elsewhere in its arguments (`fields(id = self.id)`) reads it.
+fn reads_self(meta: &syn::Meta) -> bool {
+    let syn::Meta::List(list) = meta else { return true };
     let trees: Vec<TokenTree> = list.tokens.clone().into_iter().collect();
-    trees.iter().zip(trees.iter().skip(1).map(Some).chain([None])).any(|(tree, next)| match (tree, next) {
-        (TokenTree::Ident(ident), _) if ident == "skip_all" => true,
-        (TokenTree::Ident(ident), Some(TokenTree::Group(skipped))) if ident == "skip" => {
-            skipped.stream().into_iter().any(|tree| is_self(Some(&tree)))
+    let (mut skipped, mut named) = (false, false);
+    for (index, tree) in trees.iter().enumerate() {
+        let after_skip = index > 0 && matches!(&trees[index - 1], TokenTree::Ident(ident) if ident == "skip");
+        match tree {
+            TokenTree::Ident(ident) if ident == "skip_all" => skipped = true,
+            TokenTree::Group(group) if after_skip => {
+                skipped |= group.stream().into_iter().any(|tree| is_self(Some(&tree)))
+            }
+            TokenTree::Group(group) => named |= mentions_self(group.stream()),
+            TokenTree::Ident(ident) if ident == "self" => named = true,
+            _ => {}
         }
+    }
+    !skipped || named
+}
+
+/// Whether `tokens` name `self`, at any depth.
+fn mentions_self(tokens: TokenStream) -> bool {
+    tokens.into_iter().any(|tree| match tree {
+        TokenTree::Ident(ident) => ident == "self",
+        TokenTree::Group(group) => mentions_self(group.stream()),
         _ => false,
     })
 }

@@ -111,7 +111,7 @@ pub fn validate(args: RetryArgs, function: &ItemFn) -> syn::Result<Plan> {
     if let Some(instrument) = receiver::instrument_recording_self(&function.attrs).filter(|_| self_by_value) {
         return Err(syn::Error::new_spanned(
             instrument,
-            "this `#[instrument]` records `self`, which `#[retry]` above it has moved into the call's attempts; put `#[tracing::instrument]` above `#[retry]` (one span for the whole call), or skip it: `#[instrument(skip(self))]`",
+            "this `#[instrument]` reads `self`, which `#[retry]` above it has moved into the call's attempts; put `#[tracing::instrument]` above `#[retry]` (one span for the whole call), or leave `self` out of it: `skip(self)`, and no `self` in `fields`",
         ));
     }
     if passing.iter().any(|passing| matches!(passing, Passing::Unique)) {

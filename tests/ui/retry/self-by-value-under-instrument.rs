@@ -7,12 +7,20 @@ use resilient::{retry, Transient};
 struct Unavailable;
 
 #[derive(Clone, Debug)]
-struct Client;
+struct Client {
+    id: u32,
+}
 
 impl Client {
     #[retry]
     #[tracing::instrument]
     async fn fetch(self) -> Result<(), Unavailable> {
+        Ok(())
+    }
+
+    #[retry]
+    #[tracing::instrument(skip(self), fields(id = self.id))]
+    async fn send(self) -> Result<(), Unavailable> {
         Ok(())
     }
 }
