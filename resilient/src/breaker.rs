@@ -276,7 +276,7 @@ impl Breaker {
                 }
                 if self.state.compare_exchange(OPEN, PROBING, AcqRel, Acquire).is_ok() {
                     self.half_opened.fetch_add(1, Relaxed);
-                    self.transition_event("half-open");
+                    self.transition_event(crate::BreakerState::HalfOpen);
                     return Admission::Probe;
                 }
                 Admission::Rejected(Duration::ZERO)
@@ -408,7 +408,7 @@ impl Breaker {
         self.floor.store(now / self.passes.width + 1, Release);
         if self.state.compare_exchange(PROBING, CLOSED, AcqRel, Acquire).is_ok() {
             self.closed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            self.transition_event("closed");
+            self.transition_event(crate::BreakerState::Closed);
         }
     }
 
@@ -429,8 +429,9 @@ impl Breaker {
         );
     }
 
-    fn transition_event(&self, state: &str) {
-        tracing::info!(target: "resilient", state, "circuit breaker {state}");
+    /// The state as `BreakerState` displays it, the words of the statistics too.
+    fn transition_event(&self, state: crate::BreakerState) {
+        tracing::info!(target: "resilient", state = %state, "circuit breaker {state}");
     }
 }
 
