@@ -289,21 +289,13 @@ fn string_literal(value: &Expr, message: &str) -> syn::Result<String> {
 }
 
 fn passing(arg: &FnArg) -> Passing {
-    match arg {
-        FnArg::Receiver(receiver) => match (&receiver.reference, &*receiver.ty) {
-            (Some(_), _) if receiver.mutability.is_some() => Passing::Unique,
-            (Some(_), _) => Passing::Shared,
-            // `self: &Self` and `self: &mut Self` written out.
-            (None, Type::Reference(reference)) if reference.mutability.is_some() => Passing::Unique,
-            (None, Type::Reference(_)) => Passing::Shared,
-            // `self`, `mut self`, `self: Arc<Self>`…
-            (None, _) => Passing::Owned,
-        },
-        FnArg::Typed(typed) => match &*typed.ty {
-            Type::Reference(reference) if reference.mutability.is_some() => Passing::Unique,
-            Type::Reference(_) => Passing::Shared,
-            _ => Passing::Owned,
-        },
+    // A receiver's type is written out by `syn` for the short forms too: `&self` is `&Self`,
+    // `self` is `Self`.
+    let (FnArg::Receiver(syn::Receiver { ty, .. }) | FnArg::Typed(syn::PatType { ty, .. })) = arg;
+    match &**ty {
+        Type::Reference(reference) if reference.mutability.is_some() => Passing::Unique,
+        Type::Reference(_) => Passing::Shared,
+        _ => Passing::Owned,
     }
 }
 
@@ -436,4 +428,31 @@ fn replace_impl_trait(ty: &Type, with: Type) -> Type {
     let mut ty = ty.clone();
     syn::visit_mut::VisitMut::visit_type_mut(&mut Replace(with), &mut ty);
     ty
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Passing, passing};
+
+    #[test]
+    fn receivers_pass_as_their_types_say() {
+        let cases = [
+            ("&self", "shared"),
+            ("self: &Self", "shared"),
+            ("&mut self", "unique"),
+            ("self: &mut Self", "unique"),
+            ("self", "owned"),
+            ("mut self", "owned"),
+            ("self: std::sync::Arc<Self>", "owned"),
+        ];
+        for (receiver, expected) in cases {
+            let arg: syn::FnArg = syn::parse_str(receiver).expect("a receiver");
+            let found = match passing(&arg) {
+                Passing::Shared => "shared",
+                Passing::Unique => "unique",
+                Passing::Owned => "owned",
+            };
+            assert_eq!(found, expected, "{receiver}");
+        }
+    }
 }
