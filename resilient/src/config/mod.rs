@@ -332,9 +332,11 @@ impl<'a> Loader<'a> {
         }
         // A key written in this table that its backoff ignores. Not in `[defaults]`, where it is
         // there for the policies whose backoff uses it.
-        for (key, (_, value)) in written.keys.iter().filter(|_| path != "defaults") {
-            if let Some(warning) = resilient_policy::ignored_key(policy.backoff(), key) {
-                self.warn(&value.span(), &format!("{path}.{key}"), warning);
+        if path != "defaults" {
+            for (key, (_, value)) in &written.keys {
+                if let Some(warning) = resilient_policy::ignored_key(policy.backoff(), key) {
+                    self.warn(&value.span(), &format!("{path}.{key}"), warning);
+                }
             }
         }
         // Only where the budget is written: an inherited one was warned of where it was.
