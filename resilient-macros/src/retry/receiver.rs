@@ -10,7 +10,8 @@ pub const ATTEMPT_SELF: &str = "__resilient_self";
 
 /// Renames every `self` value in `block` to [`ATTEMPT_SELF`], each keeping its span (so
 /// errors and lints still point at the user's `self`). Left alone: `self::` paths (a module),
-/// and items inside the body (a nested `fn` or `impl` has a `self` of its own).
+/// and items inside the body (a nested `fn` or `impl` has a `self` of its own), except a
+/// `macro_rules!`, whose `self` is this function's.
 ///
 /// A macro's input is only tokens, renamed by their neighbours. A `self` is renamed unless it
 /// starts a path (`self::`) or names a `tracing` field (`self = ?self`, which
@@ -40,7 +41,16 @@ impl VisitMut for RenameSelf {
         mac.tokens = rename_in_tokens(std::mem::take(&mut mac.tokens));
     }
 
-    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    // A nested `fn` or `impl` has a `self` of its own. A `macro_rules!` is an item too, but the
+    // `self` in its rules is looked up where it is defined, here: it is this call's `self`,
+    // renamed like the invocations that match on it.
+    fn visit_item_mut(&mut self, item: &mut syn::Item) {
+        if let syn::Item::Macro(item) = item {
+            if item.mac.path.is_ident("macro_rules") {
+                self.visit_macro_mut(&mut item.mac);
+            }
+        }
+    }
 }
 
 fn rename_in_tokens(tokens: TokenStream) -> TokenStream {
@@ -203,6 +213,12 @@ mod tests {
                     self
                 }
             }
+            macro_rules! owner {
+                (self) => {
+                    self.owner.clone()
+                };
+            }
+            let owner = owner!(self);
             Ok(Self { id, ..self })
         });
         let expected = quote!({
@@ -218,6 +234,12 @@ mod tests {
                     self
                 }
             }
+            macro_rules! owner {
+                (__resilient_self) => {
+                    __resilient_self.owner.clone()
+                };
+            }
+            let owner = owner!(__resilient_self);
             Ok(Self { id, ..__resilient_self })
         });
         // Printed through `syn` both, which writes `move || ..` as `move | | ..`.

@@ -72,7 +72,13 @@ async fn shared_pointer(self: &std::sync::Arc<Self>) -> Result<u32, Error> {
     /// `self` by value, in each of its forms, is cloned for every attempt but the last.
     #[retry]
     async fn by_value(self, suffix: String) -> Result<String, Error> {
-        Ok(format!("{}{suffix}", self.calls))
+        // A local macro's `self` is the function's, as without `#[retry]`.
+        macro_rules! calls {
+            () => {
+                self.calls
+            };
+        }
+        Ok(format!("{}{suffix}", calls!()))
     }
 
     #[retry]
