@@ -380,6 +380,21 @@ fn a_key_the_backoff_ignores_is_a_warning() {
             "<string>:4:10: policies.random.jitter: `jitter` randomises a backoff that is not random already, and this policy's backoff is \"decorrelated\", so it is ignored; remove `jitter`, or choose another backoff"
         ]
     );
+
+    // An immediate retry does not wait: neither a first wait nor jitter means anything to it,
+    // and `jitter = "none"` is not the discouraged choice it is for a backoff that waits.
+    let warnings = warnings_of(
+        "[policies.once]\nbackoff = \"immediate\"\nmax_attempts = 2\ninitial_delay = \"1s\"\njitter = \"none\"\n",
+    );
+    assert_eq!(
+        warnings,
+        [
+            "<string>:4:17: policies.once.initial_delay: `initial_delay` is the first wait, and this policy's backoff is \"immediate\", so it is ignored; remove `initial_delay`, or choose a backoff that waits",
+            "<string>:5:10: policies.once.jitter: `jitter` randomises a wait, and this policy's backoff is \"immediate\", so it is ignored; remove `jitter`, or choose a backoff that waits",
+        ]
+    );
+    let inherited = "[defaults]\ninitial_delay = \"1s\"\n[policies.once]\nbackoff = \"immediate\"\nmax_attempts = 2\n";
+    assert!(warnings_of(inherited).is_empty());
 }
 
 #[test]

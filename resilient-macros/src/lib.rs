@@ -35,8 +35,9 @@ use proc_macro::TokenStream;
 /// attempts, more than one immediate retry, an attempt timeout beyond the deadline…) does not
 /// compile, with the message the runtime's policy builder gives for the same mistake. A key the
 /// backoff ignores (`increment` without `"incremental"`, `multiplier` without
-/// `"exponential"`, `jitter` with `"decorrelated"`) compiles with a warning at the key, the
-/// configuration file's for the same key.
+/// `"exponential"`, `jitter` with `"decorrelated"`, `initial_delay` or `jitter` with
+/// `"immediate"`) compiles with a warning at the key, the configuration file's for the same
+/// key.
 ///
 /// Arguments: references are re-borrowed for each attempt; owned arguments are cloned for
 /// every attempt but the last, which gets the original (a non-`Clone` owned argument is a

@@ -6,7 +6,7 @@ use crate::Backoff;
 
 /// The warning for `key`, written in a policy whose backoff is `backoff`, if that backoff
 /// ignores it: `increment` without `incremental`, `multiplier` without `exponential`, `jitter`
-/// with `decorrelated`.
+/// with `decorrelated`, and `initial_delay` and `jitter` with `immediate`, which does not wait.
 ///
 /// ```
 /// # extern crate resilient_policy;
@@ -28,11 +28,19 @@ pub fn ignored_key(backoff: Backoff, key: &str) -> Option<String> {
             "is the factor of `backoff = \"exponential\"`",
             "set `backoff = \"exponential\"` or remove `multiplier`",
         ),
-        "jitter" => (
-            backoff == Backoff::Decorrelated,
-            "randomises a backoff that is not random already",
-            "remove `jitter`, or choose another backoff",
+        // An immediate retry has no wait to start from or to randomise.
+        "initial_delay" => (
+            backoff == Backoff::Immediate,
+            "is the first wait",
+            "remove `initial_delay`, or choose a backoff that waits",
         ),
+        "jitter" => match backoff {
+            Backoff::Decorrelated => {
+                (true, "randomises a backoff that is not random already", "remove `jitter`, or choose another backoff")
+            }
+            Backoff::Immediate => (true, "randomises a wait", "remove `jitter`, or choose a backoff that waits"),
+            _ => return None,
+        },
         _ => return None,
     };
     is_ignored.then(|| {

@@ -323,7 +323,9 @@ impl<'a> Loader<'a> {
                 "a fixed interval with many attempts keeps hitting a struggling service at a steady beat; consider `backoff = \"exponential\"`",
             );
         }
-        if policy.jitter() == Jitter::None && policy.backoff() != Backoff::Decorrelated && retries >= 1 {
+        // Decorrelated is random already, and an immediate retry has no wait to randomise.
+        let jitter_applies = !matches!(policy.backoff(), Backoff::Decorrelated | Backoff::Immediate);
+        if policy.jitter() == Jitter::None && jitter_applies && retries >= 1 {
             self.warn(
                 &locate("jitter"),
                 &format!("{path}.jitter"),

@@ -19,4 +19,9 @@ fn send() -> Result<(), Unavailable> {
     Ok(())
 }
 
+#[retry(max_attempts = 2, backoff = "immediate", initial_delay = "1s")]
+fn ping() -> Result<(), Unavailable> {
+    Ok(())
+}
+
 fn main() {}
