@@ -128,7 +128,8 @@ impl PolicyBuilder {
         self
     }
 
-    /// The longest wait between attempts; at least `initial_delay`.
+    /// The longest wait between attempts, a server's `Retry-After` included; at least
+    /// `initial_delay`, but for [`Backoff::Immediate`], which ignores it.
     pub fn max_delay(mut self, delay: Duration) -> Self {
         self.policy.max_delay = delay;
         self
@@ -256,7 +257,7 @@ impl PolicyBuilder {
                 format!("expected a finite number >= 1, found {}; use e.g. `multiplier = 2.0`", p.multiplier),
             ));
         }
-        if p.max_delay < p.initial_delay {
+        if max_delay_below_initial_delay(p) {
             problems.push(PolicyError::new(
                 "max_delay",
                 format!(
@@ -311,7 +312,7 @@ impl PolicyBuilder {
         let retries = self.attempts.map_or(u64::MAX, |n| n.saturating_sub(1));
         // A `max_delay` below `initial_delay` caps every delay to it, so a zero `max_delay`
         // lands here too; that problem is reported already, and names the key the user wrote.
-        if retries < 2 || p.base_delay(2) > Duration::ZERO || p.max_delay < p.initial_delay {
+        if retries < 2 || p.base_delay(2) > Duration::ZERO || max_delay_below_initial_delay(&p) {
             return None;
         }
         let allowed = match self.attempts {
@@ -342,6 +343,13 @@ impl PolicyBuilder {
     fn finish(&self) -> Policy {
         Policy { max_attempts: self.attempts.map(|n| n.clamp(1, u64::from(u32::MAX)) as u32), ..self.policy.clone() }
     }
+}
+
+/// Whether every wait would be capped below the first. Not a problem of an immediate backoff,
+/// which has no first wait (it ignores `initial_delay`) and whose `max_delay` caps only a
+/// server's `Retry-After`.
+fn max_delay_below_initial_delay(p: &Policy) -> bool {
+    p.backoff != Backoff::Immediate && p.max_delay < p.initial_delay
 }
 
 fn unknown_key(key: &str) -> PolicyError {
@@ -410,6 +418,13 @@ mod tests {
             message,
             "max_delay: `max_delay` (1s) is shorter than `initial_delay` (5s); raise `max_delay` or lower `initial_delay`"
         );
+        // An immediate backoff ignores `initial_delay`: its `max_delay` caps only `Retry-After`,
+        // and may be short. Its own rule still holds.
+        let immediate = Policy::builder().backoff(Backoff::Immediate).max_delay(Duration::from_millis(50));
+        assert!(immediate.clone().max_attempts(2).build().is_ok());
+        let problems = immediate.max_attempts(3).problems();
+        let keys: Vec<&str> = problems.iter().map(|problem| problem.key()).collect();
+        assert_eq!(keys, ["backoff"]);
     }
 
     #[test]
