@@ -518,6 +518,13 @@ multiplier = 1.5
 
 [policies."ünïcödé"]
 nested = "retry"
+
+[policies.steady]
+backoff = "fixed"
+
+[policies.once]
+backoff = "immediate"
+max_attempts = 2
 "#;
     let same = |a: &Registry, b: &Registry| {
         assert_eq!(a.is_strict(), b.is_strict());
@@ -533,6 +540,12 @@ nested = "retry"
     let loaded = load(file);
     let written = loaded.to_string();
     same(&loaded, &load(&written));
+    // Without the keys a policy's backoff ignores, which would be warned of.
+    assert_eq!(warnings_of(&written), Vec::<String>::new(), "{written}");
+    assert!(
+        written.contains("[policies.steady]\nmax_attempts = 4\nbackoff = \"fixed\"\ninitial_delay = \"100ms\"\njitter"),
+        "{written}"
+    );
     assert!(written.starts_with("strict = true\n\n[defaults]\nmax_attempts = 4\n"), "{written}");
     assert!(written.contains("[policies.\"quote\\\" and \\\\ and \\u0009\"]\n"), "{written}");
 
