@@ -522,6 +522,10 @@ nested = "retry"
 [policies.steady]
 backoff = "fixed"
 
+[policies.fixed-by-mistake]
+backoff = "fixed"
+multiplier = 3.0
+
 [policies.once]
 backoff = "immediate"
 max_attempts = 2
@@ -540,8 +544,11 @@ max_attempts = 2
     let loaded = load(file);
     let written = loaded.to_string();
     same(&loaded, &load(&written));
-    // Without the keys a policy's backoff ignores, which would be warned of.
-    assert_eq!(warnings_of(&written), Vec::<String>::new(), "{written}");
+    // Without the inherited keys a policy's backoff ignores, which would be warned of; one the
+    // policy sets itself stays, and is warned of again.
+    let warned: Vec<String> =
+        warnings_of(&written).iter().map(|warning| warning.split(": ").nth(1).unwrap().to_owned()).collect();
+    assert_eq!(warned, ["policies.fixed-by-mistake.multiplier"], "{written}");
     assert!(
         written.contains("[policies.steady]\nmax_attempts = 4\nbackoff = \"fixed\"\ninitial_delay = \"100ms\"\njitter"),
         "{written}"

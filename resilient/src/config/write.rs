@@ -8,8 +8,7 @@ use crate::registry::NamedPolicy;
 use crate::{CircuitBreakerSettings, Registry, RetryBudgetSettings};
 
 /// The registry as a configuration file, every inherited key its backoff uses spelt out: what
-/// [`Registry::from_toml_str`] reads back to the same policies, breakers and budgets (the same
-/// in all they do: a key its backoff ignores, left out, comes back from `[defaults]`). For a
+/// [`Registry::from_toml_str`] reads back to the same policies, breakers and budgets. For a
 /// log line at start-up, or an admin endpoint that shows the configuration in effect.
 ///
 /// ```
@@ -28,25 +27,25 @@ impl fmt::Display for Registry {
         if self.strict {
             writeln!(f, "strict = true\n")?;
         }
-        write_named(f, "defaults", &self.defaults, true)?;
+        let defaults = self.defaults.policy.config_entries();
+        write_named(f, "defaults", &self.defaults, &defaults)?;
         for (name, named) in &self.policies {
-            write_named(f, &format!("policies.{}", key(name)), named, false)?;
+            let mut entries = named.policy.config_entries();
+            // A key the policy's backoff ignores, inherited: written in the policy's table, it
+            // would be warned of when the file is read back, and left out it comes back from
+            // `[defaults]` the same. (One the policy set itself stays, warning and all.)
+            let backoff = named.policy.backoff();
+            entries
+                .retain(|entry| resilient_policy::ignored_key(backoff, entry.0).is_none() || !defaults.contains(entry));
+            write_named(f, &format!("policies.{}", key(name)), named, &entries)?;
         }
         Ok(())
     }
 }
 
-/// `[path]` with the policy's keys, then its breaker's and its budget's tables. A policy's
-/// table leaves out the keys its backoff ignores (a fixed backoff's `multiplier`): they change
-/// nothing, and written there they would be warned of when the file is read back. `[defaults]`
-/// keeps them, for the names without a table whose backoff uses them.
-fn write_named(f: &mut fmt::Formatter<'_>, path: &str, named: &NamedPolicy, is_defaults: bool) -> fmt::Result {
-    let policy = &named.policy;
-    let mut entries = policy.config_entries();
-    if !is_defaults {
-        entries.retain(|(key, _)| resilient_policy::ignored_key(policy.backoff(), key).is_none());
-    }
-    write_table(f, path, &entries)?;
+/// `[path]` with `entries`, the policy's keys, then its breaker's and its budget's tables.
+fn write_named(f: &mut fmt::Formatter<'_>, path: &str, named: &NamedPolicy, entries: &[(&str, String)]) -> fmt::Result {
+    write_table(f, path, entries)?;
     if let Some(breaker) = &named.circuit_breaker {
         write_table(f, &format!("{path}.circuit_breaker"), &breaker_entries(breaker))?;
     }
