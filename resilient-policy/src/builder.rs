@@ -345,11 +345,11 @@ impl PolicyBuilder {
     }
 }
 
-/// Whether every wait would be capped below the first. Not a problem of an immediate backoff,
-/// which has no first wait (it ignores `initial_delay`) and whose `max_delay` caps only a
-/// server's `Retry-After`.
+/// Whether every wait would be capped below the first. Not a problem of a backoff that ignores
+/// `initial_delay` (immediate, which has no first wait, and whose `max_delay` caps only a
+/// server's `Retry-After`).
 fn max_delay_below_initial_delay(p: &Policy) -> bool {
-    p.backoff != Backoff::Immediate && p.max_delay < p.initial_delay
+    !crate::is_ignored(p.backoff, "initial_delay") && p.max_delay < p.initial_delay
 }
 
 fn unknown_key(key: &str) -> PolicyError {

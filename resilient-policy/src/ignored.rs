@@ -17,6 +17,29 @@ use crate::Backoff;
 /// assert!(warning.starts_with("`multiplier` is the factor of `backoff = \"exponential\"`"), "{warning}");
 /// ```
 pub fn ignored_key(backoff: Backoff, key: &str) -> Option<String> {
+    let (what_it_does, fix) = explain(backoff, key)?;
+    Some(format!(
+        "`{key}` {what_it_does}, and this policy's backoff is \"{}\", so it is ignored; {fix}",
+        backoff.name()
+    ))
+}
+
+/// Whether `backoff` ignores `key`, the condition of [`ignored_key`]'s warning, for the rules
+/// that follow from it without a message.
+///
+/// ```
+/// # extern crate resilient_policy;
+/// use resilient_policy::{Backoff, is_ignored};
+///
+/// assert!(is_ignored(Backoff::Immediate, "jitter"));
+/// assert!(!is_ignored(Backoff::Exponential, "jitter"));
+/// ```
+pub fn is_ignored(backoff: Backoff, key: &str) -> bool {
+    explain(backoff, key).is_some()
+}
+
+/// What `key` does and how to mend the policy, if `backoff` ignores it.
+fn explain(backoff: Backoff, key: &str) -> Option<(&'static str, &'static str)> {
     let (is_ignored, what_it_does, fix) = match key {
         "increment" => (
             backoff != Backoff::Incremental,
@@ -43,7 +66,5 @@ pub fn ignored_key(backoff: Backoff, key: &str) -> Option<String> {
         },
         _ => return None,
     };
-    is_ignored.then(|| {
-        format!("`{key}` {what_it_does}, and this policy's backoff is \"{}\", so it is ignored; {fix}", backoff.name())
-    })
+    is_ignored.then_some((what_it_does, fix))
 }

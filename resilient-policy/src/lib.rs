@@ -18,6 +18,6 @@ mod suggest;
 pub use builder::{KEYS, PolicyBuilder, Value};
 pub use duration::{MAX as MAX_DURATION, duration_from_value, format_duration, parse_duration};
 pub use error::PolicyError;
-pub use ignored::ignored_key;
+pub use ignored::{ignored_key, is_ignored};
 pub use policy::{Backoff, Jitter, Nested, Policy};
 pub use suggest::did_you_mean;

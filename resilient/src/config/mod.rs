@@ -323,8 +323,9 @@ impl<'a> Loader<'a> {
                 "a fixed interval with many attempts keeps hitting a struggling service at a steady beat; consider `backoff = \"exponential\"`",
             );
         }
-        // Decorrelated is random already, and an immediate retry has no wait to randomise.
-        let jitter_applies = !matches!(policy.backoff(), Backoff::Decorrelated | Backoff::Immediate);
+        // Not where the backoff ignores jitter: decorrelated is random already, and an
+        // immediate retry has no wait to randomise.
+        let jitter_applies = !resilient_policy::is_ignored(policy.backoff(), "jitter");
         if policy.jitter() == Jitter::None && jitter_applies && retries >= 1 {
             self.warn(
                 &locate("jitter"),

@@ -35,8 +35,7 @@ impl fmt::Display for Registry {
             // would be warned of when the file is read back, and left out it comes back from
             // `[defaults]` the same. (One the policy set itself stays, warning and all.)
             let backoff = named.policy.backoff();
-            entries
-                .retain(|entry| resilient_policy::ignored_key(backoff, entry.0).is_none() || !defaults.contains(entry));
+            entries.retain(|entry| !resilient_policy::is_ignored(backoff, entry.0) || !defaults.contains(entry));
             write_named(f, &format!("policies.{}", key(name)), named, &entries)?;
         }
         Ok(())
