@@ -24,4 +24,9 @@ fn ping() -> Result<(), Unavailable> {
     Ok(())
 }
 
+#[retry(max_attempts = 2, backoff = "immediate", jitter = "none")]
+fn pong() -> Result<(), Unavailable> {
+    Ok(())
+}
+
 fn main() {}
