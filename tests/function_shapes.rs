@@ -2,6 +2,7 @@
 //! retries the right number of times, waits the policy's delays, and keeps the meaning of
 //! `return`, `?`, references and owned arguments.
 
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
 use std::time::Duration;
 
@@ -111,6 +112,83 @@ async fn methods_re_borrow_self_for_each_attempt() {
     let mut buffer = Vec::new();
     assert_eq!(client.blocking_mut(&mut buffer), Ok(2));
     assert_eq!(client.log.len(), 5);
+}
+
+/// A `Pin<&mut T>` or an `Option<&mut T>` is not `Clone`, but re-borrows as a `&mut T` does:
+/// `Pin::as_mut` and `Option::as_deref_mut` for each attempt.
+struct Connection {
+    attempts: u32,
+    /// Pinned, so that `Pin<&mut Self>` is the only way to have `&mut self` safely.
+    _pinned: std::marker::PhantomPinned,
+}
+
+impl Connection {
+    #[retry(max_attempts = 3, backoff = "fixed", initial_delay = "10ms")]
+    async fn send(self: Pin<&mut Self>, log: Option<&mut Vec<u32>>) -> Result<u32, Error> {
+        // SAFETY: the counter is not structurally pinned; nothing is moved out.
+        let attempts = unsafe { &mut self.get_unchecked_mut().attempts };
+        *attempts += 1;
+        if let Some(log) = log {
+            log.push(*attempts);
+        }
+        if *attempts % 3 == 0 { Ok(*attempts) } else { Err(Error::Unavailable) }
+    }
+
+    #[retry(max_attempts = 2, backoff = "immediate")]
+    fn reset(mut self: Pin<&mut Self>) -> Result<u32, Error> {
+        let attempts = self.attempts;
+        // SAFETY: as above.
+        unsafe { self.as_mut().get_unchecked_mut().attempts = 0 };
+        if attempts == 0 { Ok(attempts) } else { Err(Error::Unavailable) }
+    }
+}
+
+#[retry(max_attempts = 3, backoff = "fixed", initial_delay = "10ms")]
+async fn first_ready(mut ticks: Pin<&mut (dyn Stream + Send)>, seen: Option<&mut u32>) -> Result<u32, Error> {
+    let tick = ticks.as_mut().next().await;
+    if let Some(seen) = seen {
+        *seen += 1;
+    }
+    if tick >= 2 { Ok(tick) } else { Err(Error::Unavailable) }
+}
+
+/// A stream of numbers, just enough of one to take a pinned `&mut` to.
+trait Stream {
+    fn next(self: Pin<&mut Self>) -> std::future::Ready<u32>;
+}
+
+impl Stream for u32 {
+    fn next(mut self: Pin<&mut Self>) -> std::future::Ready<u32> {
+        *self += 1;
+        std::future::ready(*self)
+    }
+}
+
+#[retry(max_attempts = 3, backoff = "fixed", initial_delay = "1ms")]
+fn blocking_optional(log: Option<&mut Vec<u32>>, unused: std::option::Option<&mut u8>) -> Result<usize, Error> {
+    assert!(unused.is_none());
+    let log = log.expect("passed");
+    log.push(1);
+    if log.len() < 2 { Err(Error::Unavailable) } else { Ok(log.len()) }
+}
+
+#[tokio::test(start_paused = true)]
+async fn pinned_and_optional_unique_references_are_re_borrowed_for_each_attempt() {
+    let mut connection = Box::pin(Connection { attempts: 0, _pinned: std::marker::PhantomPinned });
+    let mut log = Vec::new();
+    assert_eq!(connection.as_mut().send(Some(&mut log)).await, Ok(3));
+    assert_eq!(log, [1, 2, 3], "every attempt wrote to the same log");
+    assert_eq!(connection.as_mut().send(None).await, Ok(6));
+    assert_eq!(connection.as_mut().reset(), Ok(0), "the second attempt saw the first one's reset");
+
+    let mut ticks = 0_u32;
+    let mut seen = 0;
+    let stream: Pin<&mut (dyn Stream + Send)> = Pin::new(&mut ticks) as Pin<&mut u32>;
+    assert_eq!(first_ready(stream, Some(&mut seen)).await, Ok(2));
+    assert_eq!((ticks, seen), (2, 2), "both attempts advanced the same stream");
+
+    let mut log = Vec::new();
+    assert_eq!(blocking_optional(Some(&mut log), None), Ok(2));
 }
 
 /// A handle taken by value: `self` is an owned argument, cloned for every attempt but the last.

@@ -69,26 +69,41 @@ pub fn expand(plan: Plan, mut function: ItemFn) -> TokenStream {
     let mut body = std::mem::replace(&mut *function.block, empty);
     let typed_args = function.sig.inputs.iter_mut().zip(&plan.passing).enumerate();
     for (index, (arg, passing)) in typed_args {
-        if let (FnArg::Receiver(receiver), Passing::Owned) = (&mut *arg, passing) {
-            // `self` by value: each attempt binds its own, which the body's `self` is renamed
-            // to. The signature's `mut` moves to that binding.
+        if let (FnArg::Receiver(receiver), Passing::Owned | Passing::Pinned) = (&mut *arg, passing) {
+            // `self` by value or pinned: each attempt binds its own, which the body's `self` is
+            // renamed to. The signature's `mut` moves to that binding.
             receiver::rename_self(&mut body);
             let attempt_self = syn::Ident::new(receiver::ATTEMPT_SELF, receiver.self_token.span);
             let mutability = receiver.mutability.take();
-            // Spanned on the type (`Box<Self>` in `self: Box<Self>`; `self` alone else), so that
-            // "not `Clone`" points there and rustc's "consider borrowing" makes `&Box<Self>`.
-            let take = respan(
-                quote!(#private::take_or_clone_self(&mut #attempt_self, __resilient_call.is_last_attempt())),
-                receiver.ty.span(),
-            );
-            slots.push(quote!(let mut #attempt_self = ::core::option::Option::Some(self);));
+            let take = if matches!(passing, Passing::Pinned) {
+                slots.push(quote!(let mut #attempt_self = self;));
+                quote!(::core::pin::Pin::as_mut(&mut #attempt_self))
+            } else {
+                slots.push(quote!(let mut #attempt_self = ::core::option::Option::Some(self);));
+                // Spanned on the type (`Box<Self>` in `self: Box<Self>`; `self` alone else), so
+                // that "not `Clone`" points there and rustc's "consider borrowing" makes
+                // `&Box<Self>`.
+                respan(
+                    quote!(#private::take_or_clone_self(&mut #attempt_self, __resilient_call.is_last_attempt())),
+                    receiver.ty.span(),
+                )
+            };
             bindings.push(quote!(let #mutability #attempt_self = #take;));
             continue;
         }
         // Shared references are `Copy`: the body uses them as they are, for every attempt.
-        let (FnArg::Typed(typed), Passing::Unique | Passing::Owned) = (arg, passing) else { continue };
+        let (FnArg::Typed(typed), Passing::Unique | Passing::Pinned | Passing::OptionalUnique | Passing::Owned) =
+            (arg, passing)
+        else {
+            continue;
+        };
         let slot = slot_name(&typed.pat, index);
-        let pattern = std::mem::replace(&mut *typed.pat, syn::parse_quote!(#slot));
+        // A `Pin` or an `Option` is re-borrowed by a method that takes it by `&mut`.
+        let slot_pattern = match passing {
+            Passing::Pinned | Passing::OptionalUnique => syn::parse_quote!(mut #slot),
+            _ => syn::parse_quote!(#slot),
+        };
+        let pattern = std::mem::replace(&mut *typed.pat, slot_pattern);
         // The user's binding is now the `let` in the loop, so its lint attributes go there
         // (`#[allow(unused_variables)]` would miss it on the argument, and an `#[expect]` go
         // unmet: the loop reads the argument). A `#[cfg]` stays, and is copied to each
@@ -100,6 +115,10 @@ pub fn expand(plan: Plan, mut function: ItemFn) -> TokenStream {
         bindings.push(match passing {
             Passing::Shared => unreachable!("skipped above"),
             Passing::Unique => quote!(#(#cfgs)* #(#lints)* let #pattern = &mut *#slot;),
+            Passing::Pinned => quote!(#(#cfgs)* #(#lints)* let #pattern = ::core::pin::Pin::as_mut(&mut #slot);),
+            Passing::OptionalUnique => {
+                quote!(#(#cfgs)* #(#lints)* let #pattern = ::core::option::Option::as_deref_mut(&mut #slot);)
+            }
             Passing::Owned => {
                 // Spanned on the argument's type, so "not `Clone`" points at the argument.
                 let take =

@@ -1,6 +1,7 @@
 //! `self` by value (`self`, `mut self`, `self: Arc<Self>`, `self: Box<Self>`), an owned
-//! argument like any other: cloned for every attempt but the last. A `let` cannot bind `self`,
-//! so each attempt binds [`ATTEMPT_SELF`] instead, and the body's `self` is renamed to it.
+//! argument like any other: cloned for every attempt but the last; and `self: Pin<&mut Self>`,
+//! re-borrowed for each attempt. A `let` cannot bind `self`, so each attempt binds
+//! [`ATTEMPT_SELF`] instead, and the body's `self` is renamed to it.
 
 use proc_macro2::{Group, Ident, Punct, Spacing, TokenStream, TokenTree};
 use syn::visit_mut::VisitMut;

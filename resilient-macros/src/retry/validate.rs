@@ -25,8 +25,19 @@ pub enum Passing {
     Shared,
     /// `&mut T`: re-borrowed unique.
     Unique,
+    /// `Pin<&mut T>` (`self: Pin<&mut Self>` too): re-borrowed with `Pin::as_mut`.
+    Pinned,
+    /// `Option<&mut T>`: re-borrowed with `Option::as_deref_mut`.
+    OptionalUnique,
     /// Owned: cloned for every attempt but the last.
     Owned,
+}
+
+impl Passing {
+    /// Whether each attempt re-borrows a `&mut` (bare, pinned or optional).
+    pub fn is_unique_borrow(&self) -> bool {
+        matches!(self, Passing::Unique | Passing::Pinned | Passing::OptionalUnique)
+    }
 }
 
 /// A valid `#[retry]`: everything `expand` needs, which cannot fail.
@@ -106,15 +117,19 @@ pub fn validate(args: RetryArgs, function: &ItemFn) -> syn::Result<Plan> {
     let inferred_type = replace_impl_trait(&return_type, syn::parse_quote!(_));
     let probe_type = replace_impl_trait(&return_type, syn::parse_quote!(()));
     let passing: Vec<Passing> = sig.inputs.iter().map(passing).collect();
-    let self_by_value =
-        sig.inputs.iter().zip(&passing).any(|pair| matches!(pair, (FnArg::Receiver(_), Passing::Owned)));
-    if let Some(instrument) = receiver::instrument_recording_self(&function.attrs).filter(|_| self_by_value) {
+    // `self` by value or pinned is moved into the loop, and the body's `self` renamed.
+    let self_moved = sig
+        .inputs
+        .iter()
+        .zip(&passing)
+        .any(|pair| matches!(pair, (FnArg::Receiver(_), Passing::Owned | Passing::Pinned)));
+    if let Some(instrument) = receiver::instrument_recording_self(&function.attrs).filter(|_| self_moved) {
         return Err(syn::Error::new_spanned(
             instrument,
             "this `#[instrument]` reads `self`, which `#[retry]` above it has moved into the call's attempts; put `#[tracing::instrument]` above `#[retry]` (one span for the whole call), or leave `self` out of it: `skip(self)`, and no `self` in `fields`",
         ));
     }
-    if passing.iter().any(|passing| matches!(passing, Passing::Unique)) {
+    if passing.iter().any(Passing::is_unique_borrow) {
         if let Some(unique) = find_unique_reference(&return_type) {
             return Err(syn::Error::new_spanned(unique, RETURNS_A_UNIQUE_BORROW));
         }
@@ -295,8 +310,36 @@ fn passing(arg: &FnArg) -> Passing {
     match &**ty {
         Type::Reference(reference) if reference.mutability.is_some() => Passing::Unique,
         Type::Reference(_) => Passing::Shared,
+        // Neither is `Clone`, and both re-borrow as `&mut T` does: a caller passing one would
+        // otherwise have to change the function's signature to use `#[retry]`.
+        Type::Path(path) if wraps_a_unique_reference(path, "pin", "Pin") => Passing::Pinned,
+        Type::Path(path) if wraps_a_unique_reference(path, "option", "Option") => Passing::OptionalUnique,
         _ => Passing::Owned,
     }
+}
+
+/// Whether `path` is `name<&mut T>`, with `name` spelt as the prelude or the standard library
+/// spells it: `Pin`, `pin::Pin`, `std::pin::Pin`, `core::pin::Pin` (`::` first or not). A type
+/// of another crate with the same name is not recognised by a longer path, and is owned.
+fn wraps_a_unique_reference(path: &syn::TypePath, module: &str, name: &str) -> bool {
+    let segments = &path.path.segments;
+    let names: Vec<String> = segments.iter().map(|segment| segment.ident.to_string()).collect();
+    let relative = path.path.leading_colon.is_none();
+    let spelt_as_std = match names.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+        [last] => relative && last == name,
+        [parent, last] => relative && parent == module && last == name,
+        [root, parent, last] => matches!(root, "std" | "core") && parent == module && last == name,
+        _ => false,
+    };
+    let only_the_last_has_arguments = segments.iter().rev().skip(1).all(|segment| segment.arguments.is_none());
+    let Some(syn::PathArguments::AngleBracketed(arguments)) = segments.last().map(|last| &last.arguments) else {
+        return false;
+    };
+    let wraps_a_unique_reference = matches!(
+        arguments.args.iter().collect::<Vec<_>>()[..],
+        [syn::GenericArgument::Type(Type::Reference(reference))] if reference.mutability.is_some()
+    );
+    path.qself.is_none() && spelt_as_std && only_the_last_has_arguments && wraps_a_unique_reference
 }
 
 /// Whether the return type is written as a `Result`: `Result<T, E>`, `io::Result<T>`,
@@ -444,15 +487,44 @@ mod tests {
             ("self", "owned"),
             ("mut self", "owned"),
             ("self: std::sync::Arc<Self>", "owned"),
+            ("self: Pin<&mut Self>", "pinned"),
+            ("mut self: std::pin::Pin<&mut Self>", "pinned"),
+            ("self: Pin<Box<Self>>", "owned"),
         ];
-        for (receiver, expected) in cases {
-            let arg: syn::FnArg = syn::parse_str(receiver).expect("a receiver");
-            let found = match passing(&arg) {
+        check(&cases);
+    }
+
+    #[test]
+    fn pinned_and_optional_unique_references_are_re_borrowed() {
+        let cases = [
+            ("a: Pin<&mut T>", "pinned"),
+            ("a: pin::Pin<&mut T>", "pinned"),
+            ("a: ::core::pin::Pin<&mut dyn Future<Output = ()>>", "pinned"),
+            ("a: Option<&mut Vec<u8>>", "optional unique"),
+            ("a: std::option::Option<&'a mut [u8]>", "optional unique"),
+            ("a: Option<&u8>", "owned"),
+            ("a: Option<Box<u8>>", "owned"),
+            ("a: Pin<&T>", "owned"),
+            ("a: Pin<&mut T, U>", "owned"),
+            ("a: ::pin::Pin<&mut T>", "owned"),
+            ("a: other::Option<&mut T>", "owned"),
+            ("a: std::pin::Option<&mut T>", "owned"),
+            ("a: std::Pin<&mut T>", "owned"),
+        ];
+        check(&cases);
+    }
+
+    fn check(cases: &[(&str, &str)]) {
+        for (arg, expected) in cases {
+            let parsed: syn::FnArg = syn::parse_str(arg).expect("an argument");
+            let found = match passing(&parsed) {
                 Passing::Shared => "shared",
                 Passing::Unique => "unique",
+                Passing::Pinned => "pinned",
+                Passing::OptionalUnique => "optional unique",
                 Passing::Owned => "owned",
             };
-            assert_eq!(found, expected, "{receiver}");
+            assert_eq!(found, *expected, "{arg}");
         }
     }
 }

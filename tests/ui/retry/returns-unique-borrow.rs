@@ -22,4 +22,9 @@ fn first<'a>(items: &'a mut Vec<String>, _label: &str) -> Result<Option<&'a mut 
     Ok(items.first_mut())
 }
 
+#[retry]
+fn pick(items: Option<&mut Vec<String>>) -> Result<Option<&mut String>, Unavailable> {
+    Ok(items.and_then(|items| items.first_mut()))
+}
+
 fn main() {}

@@ -23,6 +23,13 @@ impl Client {
     async fn send(self) -> Result<(), Unavailable> {
         Ok(())
     }
+
+    // A pinned `self` is re-borrowed from the loop's own binding, so it moves there too.
+    #[retry]
+    #[tracing::instrument]
+    async fn poll(self: std::pin::Pin<&mut Self>) -> Result<(), Unavailable> {
+        Ok(())
+    }
 }
 
 fn main() {}
