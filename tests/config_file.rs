@@ -432,6 +432,19 @@ fn a_file_that_is_not_toml_says_where() {
 }
 
 #[test]
+fn a_key_or_table_defined_twice_is_named() {
+    let table = error("[policies.graph]\nmax_attempts = 3\n\n[policies.graph] # again\nbackoff = \"fixed\"\n");
+    assert_eq!(
+        table,
+        "<string>:4:11: not valid TOML: the table `[policies.graph]` is defined twice; merge the two into one"
+    );
+    let key = error("[policies.graph]\nmax_attempts = 3\nmax_attempts = 4\n");
+    assert_eq!(key, "<string>:3:1: not valid TOML: `max_attempts` is set twice in its table; keep one");
+    let inline_then_header = error("[policies]\ngraph = { max_attempts = 3 }\n[policies.graph]\n");
+    assert!(inline_then_header.contains("the table `[policies.graph]` is defined twice"), "{inline_then_header}");
+}
+
+#[test]
 fn missing_and_non_utf8_files_are_errors_that_say_so() {
     let missing = Registry::from_path("/no/such/dir/resilient.toml").unwrap_err().to_string();
     assert!(missing.starts_with("/no/such/dir/resilient.toml: cannot read the configuration:"), "{missing}");

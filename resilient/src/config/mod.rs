@@ -151,8 +151,7 @@ impl<'a> Loader<'a> {
             Ok(root) => root,
             Err(error) => {
                 let span = error.span().unwrap_or(0..0);
-                let message =
-                    format!("not valid TOML: {}; fix the syntax here", error.message().trim_end_matches('\n'));
+                let message = syntax_message(self.text, &span, error.message());
                 self.error(&span, "", message);
                 return Err(ConfigError { issues: self.errors });
             }
@@ -436,6 +435,29 @@ fn unknown_key_message(key: &str, known: &[&str], otherwise: &str) -> String {
     match did_you_mean(key, known.iter().copied()) {
         Some(suggestion) => format!("unknown key `{key}`, did you mean `{suggestion}`?"),
         None => format!("unknown key `{key}`; {otherwise}"),
+    }
+}
+
+/// What a TOML syntax error says, with its fix. The parser's "duplicate key" names neither
+/// the key nor whether it is a table, so the text at the error's span (the second definition)
+/// says which.
+fn syntax_message(text: &str, span: &Range<usize>, message: &str) -> String {
+    let message = message.trim_end_matches('\n');
+    if message != "duplicate key" {
+        return format!("not valid TOML: {message}; fix the syntax here");
+    }
+    let before = text.get(..span.start).unwrap_or_default();
+    let line_start = before.rfind('\n').map_or(0, |newline| newline + 1);
+    let line = text[line_start..].lines().next().unwrap_or_default();
+    // The line without its comment: a `#` in a quoted key would cut it short, in a message only.
+    let line = line.split('#').next().unwrap_or_default().trim();
+    if line.starts_with('[') {
+        // `[policies.a]` twice, or after `a = { .. }` in `[policies]`.
+        return format!("not valid TOML: the table `{line}` is defined twice; merge the two into one");
+    }
+    match text.get(span.clone()).map(str::trim).filter(|key| !key.is_empty()) {
+        Some(key) => format!("not valid TOML: `{key}` is set twice in its table; keep one"),
+        None => "not valid TOML: a key is set twice in its table; keep one".to_owned(),
     }
 }
 
