@@ -445,6 +445,37 @@ fn a_key_or_table_defined_twice_is_named() {
 }
 
 #[test]
+fn a_value_toml_cannot_read_gets_the_likely_fix() {
+    let cases = [
+        // The parser alone says "invalid boolean, expected `false`".
+        (
+            "backoff = fixed",
+            "2:11: not valid TOML: `fixed` is not in quotes; a string is written `backoff = \"fixed\"`",
+        ),
+        (
+            "initial_delay = 1m 30s # a comment",
+            "`1m 30s` is not in quotes; a string is written `initial_delay = \"1m 30s\"`",
+        ),
+        ("max_attempts = unbounded", "a string is written `max_attempts = \"unbounded\"`"),
+        (
+            "max_attempts = three",
+            "2:16: not valid TOML: `max_attempts` takes a number, written without quotes; found `three`",
+        ),
+        ("multiplier = two", "`multiplier` takes a number"),
+        ("jitter =", "2:9: not valid TOML: `jitter` has no value; write one after `=`"),
+        ("jitter = # none", "`jitter` has no value"),
+        // Slips of another kind keep the parser's words.
+        ("max_attempts = 3 4", "not valid TOML: string values must be quoted"),
+        ("backoff = \"fixed\" extra", "not valid TOML: unexpected key or value"),
+    ];
+    for (line, expected) in cases {
+        let message = error(&format!("[policies.graph]\n{line}\n"));
+        assert!(message.contains(expected), "{line}: {message}");
+    }
+    assert_eq!(error("strict = yes\n"), "<string>:1:10: not valid TOML: `strict` is `true` or `false`, found `yes`");
+}
+
+#[test]
 fn missing_and_non_utf8_files_are_errors_that_say_so() {
     let missing = Registry::from_path("/no/such/dir/resilient.toml").unwrap_err().to_string();
     assert!(missing.starts_with("/no/such/dir/resilient.toml: cannot read the configuration:"), "{missing}");

@@ -438,26 +438,56 @@ fn unknown_key_message(key: &str, known: &[&str], otherwise: &str) -> String {
     }
 }
 
-/// What a TOML syntax error says, with its fix. The parser's "duplicate key" names neither
-/// the key nor whether it is a table, so the text at the error's span (the second definition)
-/// says which.
+/// What a TOML syntax error says, with its fix. The parser's own words do not always give
+/// it: "duplicate key" names neither the key nor whether it is a table, and an unquoted
+/// `backoff = fixed` is "invalid boolean, expected `false`". The line at the error's span
+/// says which slip it was.
 fn syntax_message(text: &str, span: &Range<usize>, message: &str) -> String {
     let message = message.trim_end_matches('\n');
-    if message != "duplicate key" {
-        return format!("not valid TOML: {message}; fix the syntax here");
-    }
     let before = text.get(..span.start).unwrap_or_default();
     let line_start = before.rfind('\n').map_or(0, |newline| newline + 1);
-    let line = text[line_start..].lines().next().unwrap_or_default();
     // The line without its comment: a `#` in a quoted key would cut it short, in a message only.
-    let line = line.split('#').next().unwrap_or_default().trim();
-    if line.starts_with('[') {
-        // `[policies.a]` twice, or after `a = { .. }` in `[policies]`.
-        return format!("not valid TOML: the table `{line}` is defined twice; merge the two into one");
+    let line = text[line_start..].lines().next().unwrap_or_default().split('#').next().unwrap_or_default();
+    if message == "duplicate key" {
+        if line.trim_start().starts_with('[') {
+            // `[policies.a]` twice, or after `a = { .. }` in `[policies]`.
+            return format!("not valid TOML: the table `{}` is defined twice; merge the two into one", line.trim());
+        }
+        return match text.get(span.clone()).map(str::trim).filter(|key| !key.is_empty()) {
+            Some(key) => format!("not valid TOML: `{key}` is set twice in its table; keep one"),
+            None => "not valid TOML: a key is set twice in its table; keep one".to_owned(),
+        };
     }
-    match text.get(span.clone()).map(str::trim).filter(|key| !key.is_empty()) {
-        Some(key) => format!("not valid TOML: `{key}` is set twice in its table; keep one"),
-        None => "not valid TOML: a key is set twice in its table; keep one".to_owned(),
+    let at_the_value = line.find('=').is_some_and(|equals| span.start > line_start + equals);
+    if let Some((key, value)) = line.split_once('=').filter(|_| at_the_value) {
+        if let Some(fix) = value_fix(key.trim(), value.trim()) {
+            return format!("not valid TOML: {fix}");
+        }
+    }
+    format!("not valid TOML: {message}; fix the syntax here")
+}
+
+/// The fix for a value TOML could not read, where the slip is a likely one: no value at all,
+/// or a word that should have been a quoted string (`backoff = fixed`, `initial_delay = 100ms`).
+fn value_fix(key: &str, value: &str) -> Option<String> {
+    if value.is_empty() {
+        return Some(format!("`{key}` has no value; write one after `=`"));
+    }
+    let name = key.rsplit('.').next().unwrap_or(key);
+    if name == "strict" {
+        return Some(format!("`{key}` is `true` or `false`, found `{value}`"));
+    }
+    // Numbers are written bare: a word in place of one is no quoting slip.
+    let takes_a_number =
+        matches!(name, "multiplier" | "failure_ratio" | "minimum_throughput" | "ratio" | "min_per_second")
+            || (name == "max_attempts" && value != "unbounded");
+    let a_bare_word = value.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && value.contains(|c: char| c.is_ascii_alphabetic())
+        && !value.contains(['"', '\'', '[', '{', '=']);
+    match (a_bare_word, takes_a_number) {
+        (true, false) => Some(format!("`{value}` is not in quotes; a string is written `{key} = \"{value}\"`")),
+        (true, true) => Some(format!("`{key}` takes a number, written without quotes; found `{value}`")),
+        (false, _) => None,
     }
 }
 
