@@ -42,6 +42,18 @@ mod tests {
         text.split_whitespace().next().ok_or(Error::BadRequest)
     }
 
+    /// An elided lifetime inside an `Option`, re-borrowed for each attempt.
+    #[retry(max_attempts = 2, backoff = "immediate")]
+    async fn append(log: Option<&mut Vec<u32>>) -> Result<usize, Error> {
+        let log = log.ok_or(Error::BadRequest)?;
+        log.push(1);
+        if log.len() < 2 {
+            Err(Error::Unavailable)
+        } else {
+            Ok(log.len())
+        }
+    }
+
     struct Shown<'a>(&'a Writer);
 
     impl fmt::Display for Shown<'_> {
@@ -62,5 +74,7 @@ mod tests {
         assert_eq!(writer.calls.load(SeqCst), 2);
         assert_eq!(block_on(first_word("hello world")), Ok("hello"));
         assert_eq!(block_on(first_word(" ")), Err(Error::BadRequest));
+        let mut log = Vec::new();
+        assert_eq!(block_on(append(Some(&mut log))), Ok(2));
     }
 }
