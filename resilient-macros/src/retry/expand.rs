@@ -130,12 +130,21 @@ pub fn expand(plan: Plan, mut function: ItemFn) -> TokenStream {
     }
 
     let probe = quote!(#private::Probe::<#probe_type>::new());
+    // The probe's traits, for their methods only: imported by name, or by a glob, they would
+    // shadow the user's types of the same names in the return type beside them.
+    let probe_traits = quote! {
+        #[allow(unused_imports)]
+        use #private::probe::{
+            HomeViaFrom as _, NoHome as _, TextViaDebug as _, TextViaDisplay as _, TextViaName as _,
+            TimeoutHasAHome as _, TimeoutWithoutAHome as _,
+        };
+    };
     // Asked inside the block, not as `#home.is_some()`: the `Option` would then be a temporary
     // of the statement that awaits the attempt, kept in the future across that await.
-    let holds_rejection = quote!({ use #private::probe::*; (&&#probe).rejection_home().is_some() });
+    let holds_rejection = quote!({ #probe_traits (&&#probe).rejection_home().is_some() });
     let site = quote!(&__RESILIENT_SITE);
-    let home = quote!({ use #private::probe::*; (&&#probe).rejection_home() });
-    let text = quote!({ use #private::probe::*; (&&&#probe).error_text() });
+    let home = quote!({ #probe_traits (&&#probe).rejection_home() });
+    let text = quote!({ #probe_traits (&&&#probe).error_text() });
     let after = match &plan.classify {
         // Spanned on the return type, so "`E` does not implement `Transient`" points at it.
         None => quote_spanned!(ret.span()=> __resilient_call.after(#site, __resilient_result, #text)),
@@ -220,7 +229,7 @@ pub fn expand(plan: Plan, mut function: ItemFn) -> TokenStream {
     // timeout's rejection is warned of where the timeout is asked for.
     let timeout_check = plan.inline_timeout.map(|key| {
         let check = quote_spanned!(key=> check_timeout_home);
-        quote!({ use #private::probe::*; (&&#probe).#check(); })
+        quote!({ #probe_traits (&&#probe).#check(); })
     });
     // A key the backoff ignores is legal, so a warning, not an error: the use of a deprecated
     // marker whose note is the configuration file's warning, spanned on the key.
