@@ -124,7 +124,9 @@ pub fn expand(plan: Plan, mut function: ItemFn) -> TokenStream {
                 let take =
                     respan(quote!(#private::take_or_clone(&mut #slot, __resilient_call.is_last_attempt())), ty.span());
                 slots.push(quote!(#(#cfgs)* let mut #slot = ::core::option::Option::Some(#slot);));
-                quote!(#(#cfgs)* #(#lints)* let #pattern = #take;)
+                // Each attempt's binding shadows the slot of the same name; clippy's
+                // `shadow_unrelated` (opt-in) would blame the user's argument for it.
+                quote!(#(#cfgs)* #[allow(clippy::shadow_unrelated)] #(#lints)* let #pattern = #take;)
             }
         });
     }
