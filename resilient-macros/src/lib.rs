@@ -55,8 +55,9 @@ use proc_macro::TokenStream;
 /// the body end the attempt, as they ended the call before. A result cannot borrow from a
 /// `&mut` argument (`&mut self` included): each attempt re-borrows the argument, and today's
 /// borrow checker cannot see that a failed attempt's borrow ended before the next one began
-/// (rust-lang/rust#54663). A `&mut` in the result is a compile error that says so; return
-/// owned data, or an index or a key to borrow with after the call. The future is `Send`
+/// (rust-lang/rust#54663). Such a result (a `&mut`, or a `&T` with the argument's lifetime,
+/// elided or named, as `fn get(&mut self) -> Result<&T, E>` has) is a compile error that says
+/// so; return owned data, or an index or a key to borrow with after the call. The future is `Send`
 /// whenever the body's is. Plain `fn`s wait with `std::thread::sleep`, which blocks the thread
 /// (from async code, call one through `tokio::task::spawn_blocking`), and have no attempt
 /// timeout (an inline `attempt_timeout` on one does not compile; `resilient::init()` warns of a

@@ -1,5 +1,6 @@
 //! `#[retry]`: parse the arguments and the function, validate both, expand into the loop.
 
+mod borrows;
 mod expand;
 mod parse;
 mod receiver;

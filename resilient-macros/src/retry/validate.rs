@@ -9,7 +9,7 @@ use syn::visit::Visit;
 use syn::{Expr, FnArg, GenericParam, Ident, ItemFn, Lit, ReturnType, Type, UnOp};
 
 use super::parse::RetryArgs;
-use super::receiver;
+use super::{borrows, receiver};
 
 /// Where the call's policy comes from.
 pub enum Source {
@@ -129,10 +129,8 @@ pub fn validate(args: RetryArgs, function: &ItemFn) -> syn::Result<Plan> {
             "this `#[instrument]` reads `self`, which `#[retry]` above it has moved into the call's attempts; put `#[tracing::instrument]` above `#[retry]` (one span for the whole call), or leave `self` out of it: `skip(self)`, and no `self` in `fields`",
         ));
     }
-    if passing.iter().any(Passing::is_unique_borrow) {
-        if let Some(unique) = find_unique_reference(&return_type) {
-            return Err(syn::Error::new_spanned(unique, RETURNS_A_UNIQUE_BORROW));
-        }
+    if let Some(borrow) = borrows::borrow_of_a_unique_argument(sig, &passing, &return_type) {
+        return Err(syn::Error::new_spanned(borrow, borrows::RETURNS_A_UNIQUE_BORROW));
     }
     let generics: Vec<Ident> = sig
         .generics
@@ -303,7 +301,7 @@ fn string_literal(value: &Expr, message: &str) -> syn::Result<String> {
     }
 }
 
-fn passing(arg: &FnArg) -> Passing {
+pub fn passing(arg: &FnArg) -> Passing {
     // A receiver's type is written out by `syn` for the short forms too: `&self` is `&Self`,
     // `self` is `Self`.
     let (FnArg::Receiver(syn::Receiver { ty, .. }) | FnArg::Typed(syn::PatType { ty, .. })) = arg;
@@ -420,28 +418,6 @@ fn nameable_in_static(ty: &Type, generics: &[Ident]) -> bool {
     let mut check = Check { generics, ok: true };
     check.visit_type(ty);
     check.ok
-}
-
-/// Each attempt re-borrows a `&mut` argument, and a `&mut` in the result can only have come
-/// from one. Returned from the loop, that borrow would have to outlive every later attempt's,
-/// which today's borrow checker cannot see is fine (the attempt that returns is the last):
-/// rustc would reject the expansion with an error about closures or borrows in "different
-/// iterations of loop", pointing at the attribute.
-const RETURNS_A_UNIQUE_BORROW: &str = "`#[retry]` cannot return a `&mut` borrowed from a `&mut` argument: each attempt re-borrows the argument, and the borrow checker cannot yet see that a failed attempt's borrow ended before the next one began (rust-lang/rust#54663); return an owned value (or an index or a key), and borrow after the call";
-
-fn find_unique_reference(ty: &Type) -> Option<&syn::TypeReference> {
-    struct Find<'ast>(Option<&'ast syn::TypeReference>);
-    impl<'ast> Visit<'ast> for Find<'ast> {
-        fn visit_type_reference(&mut self, reference: &'ast syn::TypeReference) {
-            if reference.mutability.is_some() {
-                self.0.get_or_insert(reference);
-            }
-            syn::visit::visit_type_reference(self, reference);
-        }
-    }
-    let mut find = Find(None);
-    find.visit_type(ty);
-    find.0
 }
 
 fn find_impl_trait(ty: &Type) -> Option<Span> {
