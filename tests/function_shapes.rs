@@ -81,6 +81,26 @@ async fn owned_arguments_are_cloned_for_all_attempts_but_the_last() {
     assert_eq!(clones.load(SeqCst), 2, "3 attempts need 2 clones");
 }
 
+/// A function a `macro_rules!` writes, with an owned argument its caller names: macro hygiene
+/// lets that name resolve only with the caller's span, which the loop must keep.
+macro_rules! retried_len {
+    ($name:ident, $argument:ident, $argument_type:ty) => {
+        #[retry(max_attempts = 2, backoff = "immediate")]
+        fn $name($argument: $argument_type, label: String, calls: &AtomicU32) -> Result<usize, Error> {
+            flaky(calls, 2).map(|_| $argument.len() + label.len())
+        }
+    };
+}
+
+retried_len!(text_len, text, String);
+
+#[test]
+fn owned_arguments_named_by_a_macro_caller_are_passed_to_each_attempt() {
+    let calls = AtomicU32::new(0);
+    assert_eq!(text_len("abc".to_owned(), "de".to_owned(), &calls), Ok(5));
+    assert_eq!(calls.load(SeqCst), 2);
+}
+
 struct Client {
     calls: AtomicU32,
     log: Vec<String>,

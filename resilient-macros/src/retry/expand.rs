@@ -83,10 +83,7 @@ pub fn expand(plan: Plan, mut function: ItemFn) -> TokenStream {
                 // Spanned on the type (`Box<Self>` in `self: Box<Self>`; `self` alone else), so
                 // that "not `Clone`" points there and rustc's "consider borrowing" makes
                 // `&Box<Self>`.
-                respan(
-                    quote!(#private::take_or_clone_self(&mut #attempt_self, __resilient_call.is_last_attempt())),
-                    receiver.ty.span(),
-                )
+                take_from_slot(quote!(#private::take_or_clone_self), &attempt_self, receiver.ty.span())
             };
             bindings.push(quote!(let #mutability #attempt_self = #take;));
             continue;
@@ -121,8 +118,7 @@ pub fn expand(plan: Plan, mut function: ItemFn) -> TokenStream {
             }
             Passing::Owned => {
                 // Spanned on the argument's type, so "not `Clone`" points at the argument.
-                let take =
-                    respan(quote!(#private::take_or_clone(&mut #slot, __resilient_call.is_last_attempt())), ty.span());
+                let take = take_from_slot(quote!(#private::take_or_clone), &slot, ty.span());
                 slots.push(quote!(#(#cfgs)* let mut #slot = ::core::option::Option::Some(#slot);));
                 // Each attempt's binding shadows the slot of the same name; clippy's
                 // `shadow_unrelated` (opt-in) would blame the user's argument for it.
@@ -269,6 +265,21 @@ fn slot_name(pattern: &syn::Pat, index: usize) -> syn::Ident {
         syn::Pat::Ident(syn::PatIdent { ident, subpat: None, .. }) => ident.clone(),
         _ => format_ident!("__resilient_arg{}", index),
     }
+}
+
+/// `function(&mut slot, __resilient_call.is_last_attempt())`, located at `span` so that an
+/// error in the call is reported there. The slot keeps its own span, and so its hygiene: in a
+/// function a `macro_rules!` writes, an argument the macro's caller named resolves only with
+/// the caller's span, not with a type's from the macro's body.
+fn take_from_slot(function: TokenStream, slot: &syn::Ident, span: Span) -> TokenStream {
+    let (function, before, after) = (
+        respan(function, span),
+        respan(quote!(&mut), span),
+        respan(quote!(, __resilient_call.is_last_attempt()), span),
+    );
+    let mut arguments = proc_macro2::Group::new(proc_macro2::Delimiter::Parenthesis, quote!(#before #slot #after));
+    arguments.set_span(span);
+    quote!(#function #arguments)
 }
 
 /// Whether the body, as written, never reaches its end: its last statement is a `return`, or
