@@ -149,3 +149,27 @@ fn an_empty_enum_derives() {
     fn assert_transient<T: Transient>() {}
     assert_transient::<Empty>();
 }
+
+/// An enum a `macro_rules!` writes, whose marks name its caller's function and field: under
+/// macro hygiene the derive's own binding of the field must resolve where they are read.
+macro_rules! status_error {
+    ($name:ident, $classify:path, $hint:ident) => {
+        #[derive(Debug, Transient)]
+        enum $name {
+            #[transient(with = $classify)]
+            Status(u16),
+            #[transient(throttled, retry_after = $hint)]
+            Throttled { $hint: Option<Duration> },
+        }
+    };
+}
+
+status_error!(ApiError, is_rate_limit, wait);
+
+#[test]
+fn marks_written_by_a_macro_caller_classify() {
+    assert_eq!(ApiError::Status(429).classify(), Classification::Throttled { retry_after: None });
+    assert_eq!(ApiError::Status(404).classify(), Classification::Permanent);
+    let second = Some(Duration::from_secs(1));
+    assert_eq!(hint_of(ApiError::Throttled { wait: second }.classify()), second);
+}

@@ -1,6 +1,6 @@
 //! Builds the `Transient` impl of a valid type. Cannot fail.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Ident, Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{DeriveInput, Member};
@@ -43,7 +43,14 @@ pub fn expand(input: &Input) -> TokenStream {
             quote!(Self)
         };
         let mark = if input.is_enum { variant.marks.first() } else { input.container.first() };
-        let field = |member: &Member| quote!(#path { #member: ref __resilient_field, .. });
+        // The field's binding, and the call below that reads it, are spanned on the user's
+        // tokens they are reported at. Both with the same span, so that they resolve alike
+        // under macro hygiene: in an enum a `macro_rules!` writes, that span may be its caller's.
+        let binding = |span: Span| Ident::new("__resilient_field", span);
+        let field = |member: &Member, span: Span| {
+            let binding = binding(span);
+            quote!(#path { #member: ref #binding, .. })
+        };
         let only_field =
             || variant.fields.iter().next().and_then(|f| f.ident.clone()).map_or(Member::from(0), Member::Named);
         match mark {
@@ -51,20 +58,21 @@ pub fn expand(input: &Input) -> TokenStream {
             None => quote!(#path { .. } => #krate::Classification::Permanent,),
             Some(mark) if mark.permanent => quote!(#path { .. } => #krate::Classification::Permanent,),
             Some(Mark { delegate: Some(_), .. }) => {
-                let pattern = field(&only_field());
                 let ty = &variant.fields.iter().next().expect("validated: one field").ty;
-                let classify = quote_spanned!(ty.span()=> <#ty as #krate::Transient>::classify(__resilient_field));
+                let pattern = field(&only_field(), ty.span());
+                let binding = binding(ty.span());
+                let classify = quote_spanned!(ty.span()=> <#ty as #krate::Transient>::classify(#binding));
                 quote!(#pattern => #classify,)
             }
             Some(Mark { with: Some(with), .. }) => {
-                let pattern = field(&only_field());
+                let pattern = field(&only_field(), with.span());
                 // Spanned on the path, so that a function of the wrong signature is reported
                 // there, and not at the derive.
                 let call = crate::respan(quote!((#with)(__resilient_field)), with.span());
                 quote!(#pattern => #call,)
             }
             Some(Mark { throttled: Some(_), retry_after: Some(member), .. }) => {
-                let pattern = field(member);
+                let pattern = field(member, member.span());
                 // All of it spanned on the field, so that a field of the wrong type is
                 // reported there, and not at the derive.
                 let hint = crate::respan(quote!(#krate::__private::retry_after(__resilient_field)), member.span());
