@@ -82,17 +82,18 @@ async fn owned_arguments_are_cloned_for_all_attempts_but_the_last() {
 }
 
 /// A function a `macro_rules!` writes, with an owned argument its caller names: macro hygiene
-/// lets that name resolve only with the caller's span, which the loop must keep.
+/// lets that name resolve only with the caller's span, which the loop must keep. The policy's
+/// values come from the caller too, each in the invisible group a macro wraps a fragment in.
 macro_rules! retried_len {
-    ($name:ident, $argument:ident, $argument_type:ty) => {
-        #[retry(max_attempts = 2, backoff = "immediate")]
+    ($name:ident, $argument:ident, $argument_type:ty, $attempts:literal, $backoff:expr) => {
+        #[retry(max_attempts = $attempts, backoff = $backoff)]
         fn $name($argument: $argument_type, label: String, calls: &AtomicU32) -> Result<usize, Error> {
             flaky(calls, 2).map(|_| $argument.len() + label.len())
         }
     };
 }
 
-retried_len!(text_len, text, String);
+retried_len!(text_len, text, String, 2, "immediate");
 
 #[test]
 fn owned_arguments_named_by_a_macro_caller_are_passed_to_each_attempt() {

@@ -24,7 +24,12 @@ impl Parse for RetryArgs {
                 ));
             }
             input.parse::<Token![=]>()?;
-            let value: Expr = input.parse()?;
+            let mut value: Expr = input.parse()?;
+            // A value a `macro_rules!` passes on (`max_attempts = $n`, `$n:literal`) arrives in
+            // an invisible group around it.
+            while let Expr::Group(group) = value {
+                value = *group.expr;
+            }
             pairs.push((key, value));
             if input.is_empty() {
                 break;
