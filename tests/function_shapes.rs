@@ -82,24 +82,30 @@ async fn owned_arguments_are_cloned_for_all_attempts_but_the_last() {
 }
 
 /// A function a `macro_rules!` writes, with an owned argument its caller names: macro hygiene
-/// lets that name resolve only with the caller's span, which the loop must keep. The policy's
-/// values come from the caller too, each in the invisible group a macro wraps a fragment in.
+/// lets that name resolve only with the caller's span, which the loop must keep. The types and
+/// the policy's values come from the caller too, each in the invisible group a macro wraps a
+/// fragment in: `$log_type` must still be seen as a `&mut`, re-borrowed, not cloned.
 macro_rules! retried_len {
-    ($name:ident, $argument:ident, $argument_type:ty, $attempts:literal, $backoff:expr) => {
+    (
+        $name:ident($argument:ident: $argument_type:ty, $log_type:ty) -> $result:ty,
+        $attempts:literal,
+        $backoff:expr
+    ) => {
         #[retry(max_attempts = $attempts, backoff = $backoff)]
-        fn $name($argument: $argument_type, label: String, calls: &AtomicU32) -> Result<usize, Error> {
-            flaky(calls, 2).map(|_| $argument.len() + label.len())
+        fn $name($argument: $argument_type, log: $log_type, calls: &AtomicU32) -> $result {
+            log.push($argument.len());
+            flaky(calls, 2).map(|_| log.iter().sum())
         }
     };
 }
 
-retried_len!(text_len, text, String, 2, "immediate");
+retried_len!(text_len(text: String, &mut Vec<usize>) -> Result<usize, Error>, 2, "immediate");
 
 #[test]
-fn owned_arguments_named_by_a_macro_caller_are_passed_to_each_attempt() {
-    let calls = AtomicU32::new(0);
-    assert_eq!(text_len("abc".to_owned(), "de".to_owned(), &calls), Ok(5));
-    assert_eq!(calls.load(SeqCst), 2);
+fn a_function_a_macro_writes_from_its_callers_names_and_types_retries() {
+    let (calls, mut log) = (AtomicU32::new(0), Vec::new());
+    assert_eq!(text_len("abc".to_owned(), &mut log, &calls), Ok(6));
+    assert_eq!(log, [3, 3], "both attempts wrote to the caller's log");
 }
 
 struct Client {

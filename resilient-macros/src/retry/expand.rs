@@ -145,7 +145,12 @@ pub fn expand(plan: Plan, mut function: ItemFn) -> TokenStream {
     let text = quote!({ #probe_traits (&&&#probe).error_text() });
     let after = match &plan.classify {
         // Spanned on the return type, so "`E` does not implement `Transient`" points at it.
-        None => quote_spanned!(ret.span()=> __resilient_call.after(#site, __resilient_result, #text)),
+        None => {
+            // Our locals keep their own span: the return type may be a `macro_rules!` caller's,
+            // in whose hygiene context they do not exist.
+            let (call, result) = (quote!(__resilient_call), quote!(__resilient_result));
+            quote_spanned!(ret.span()=> #call.after(#site, #result, #text))
+        }
         Some(classify) => quote!(__resilient_call.after_classified(#site, __resilient_result, #text, #classify)),
     };
 

@@ -87,7 +87,7 @@ pub fn validate(args: RetryArgs, function: &ItemFn) -> syn::Result<Plan> {
         ));
     }
     let return_type = match &sig.output {
-        ReturnType::Type(_, ty) => (**ty).clone(),
+        ReturnType::Type(_, ty) => ungrouped(ty).clone(),
         ReturnType::Default => {
             return Err(syn::Error::new(
                 sig.ident.span(),
@@ -305,7 +305,7 @@ pub fn passing(arg: &FnArg) -> Passing {
     // A receiver's type is written out by `syn` for the short forms too: `&self` is `&Self`,
     // `self` is `Self`.
     let (FnArg::Receiver(syn::Receiver { ty, .. }) | FnArg::Typed(syn::PatType { ty, .. })) = arg;
-    match &**ty {
+    match ungrouped(ty) {
         Type::Reference(reference) if reference.mutability.is_some() => Passing::Unique,
         Type::Reference(_) => Passing::Shared,
         // Neither is `Clone`, and both re-borrow as `&mut T` does: a caller passing one would
@@ -335,9 +335,19 @@ fn wraps_a_unique_reference(path: &syn::TypePath, module: &str, name: &str) -> b
     };
     let wraps_a_unique_reference = matches!(
         arguments.args.iter().collect::<Vec<_>>()[..],
-        [syn::GenericArgument::Type(Type::Reference(reference))] if reference.mutability.is_some()
+        [syn::GenericArgument::Type(ty)] if matches!(ungrouped(ty), Type::Reference(reference) if reference.mutability.is_some())
     );
     path.qself.is_none() && spelt_as_std && only_the_last_has_arguments && wraps_a_unique_reference
+}
+
+/// `ty` without the parentheses or the invisible group around it: a type a `macro_rules!`
+/// passes on as `$t:ty` arrives in such a group, and `&mut T` must still be seen as one.
+fn ungrouped(ty: &Type) -> &Type {
+    match ty {
+        Type::Group(group) => ungrouped(&group.elem),
+        Type::Paren(paren) => ungrouped(&paren.elem),
+        other => other,
+    }
 }
 
 /// Whether the return type is written as a `Result`: `Result<T, E>`, `io::Result<T>`,
@@ -486,6 +496,9 @@ mod tests {
             ("a: other::Option<&mut T>", "owned"),
             ("a: std::pin::Option<&mut T>", "owned"),
             ("a: std::Pin<&mut T>", "owned"),
+            // Parenthesized (and so a type in a `macro_rules!`'s invisible group).
+            ("a: (&mut T)", "unique"),
+            ("a: Option<(&mut T)>", "optional unique"),
         ];
         check(&cases);
     }
