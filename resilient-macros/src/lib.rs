@@ -41,30 +41,28 @@ use proc_macro::TokenStream;
 ///
 /// Arguments: references are re-borrowed for each attempt, and so are a `Pin<&mut T>` and an
 /// `Option<&mut T>` (by `Pin::as_mut` and `Option::as_deref_mut`; recognised by those names,
-/// `std::pin::Pin` and the like included); owned arguments are cloned for every attempt but
-/// the last, which gets the original (a non-`Clone` owned argument is a compile error that
-/// suggests a reference). `self` by value (`self`, `mut self`, `self: Arc<Self>`,
-/// `self: Box<Self>`) is an owned argument too, and the body's `self`, by value or
-/// `self: Pin<&mut Self>`, is the attempt's own; to that end the body's `self` is renamed,
-/// also inside a macro's input, which
-/// `dbg!` and a failed `assert!` then print (`tracing`'s fields named `self`, `?self` included,
-/// keep the name; a `#[tracing::instrument]` that reads `self` goes above `#[retry]`, and
-/// below it is a compile error that says so). An argument's attributes keep their meaning:
-/// `#[allow(unused_variables)]` or `#[expect(..)]` applies to the binding the body uses, and
-/// `#[cfg(..)]` removes the argument. `return` and `?` in
-/// the body end the attempt, as they ended the call before. A result cannot borrow from a
-/// `&mut` argument (`&mut self` included): each attempt re-borrows the argument, and today's
-/// borrow checker cannot see that a failed attempt's borrow ended before the next one began
-/// (rust-lang/rust#54663). Such a result (a `&mut`, or a `&T` with the argument's lifetime,
-/// elided or named, as `fn get(&mut self) -> Result<&T, E>` has) is a compile error that says
-/// so; return owned data, or an index or a key to borrow with after the call. The future is `Send`
-/// whenever the body's is. Plain `fn`s wait with `std::thread::sleep`, which blocks the thread
-/// (from async code, call one through `tokio::task::spawn_blocking`), and have no attempt
-/// timeout (an inline `attempt_timeout` on one does not compile; `resilient::init()` warns of a
-/// named policy's). An `async fn`'s inline `attempt_timeout` returns a timed-out attempt as a
-/// `resilient::Rejected`, so its error type must implement `From<resilient::Rejected>` (a
-/// generic one needs that bound); otherwise attempts are not timed, which is a warning on the
-/// `attempt_timeout` key and an error of `resilient::init()`.
+/// `std::pin::Pin` and the like included); owned arguments are cloned for every attempt but the
+/// last, which gets the original (a non-`Clone` owned argument is a compile error that suggests a
+/// reference). `self` by value (`self`, `mut self`, `self: Arc<Self>`, `self: Box<Self>`) is an
+/// owned argument too, and the body's `self`, by value or `self: Pin<&mut Self>`, is the attempt's
+/// own; to that end the body's `self` is renamed, also inside a macro's input, which `dbg!` and a
+/// failed `assert!` then print (`tracing`'s fields named `self`, `?self` included, keep the name; a
+/// `#[tracing::instrument]` that reads `self` goes above `#[retry]`, and below it is a compile
+/// error that says so). An argument's attributes keep their meaning: `#[allow(unused_variables)]`
+/// or `#[expect(..)]` applies to the binding the body uses, and `#[cfg(..)]` removes the argument.
+/// `return` and `?` in the body end the attempt, as they ended the call before. A result cannot
+/// borrow from a `&mut` argument (`&mut self` included): each attempt re-borrows the argument, and
+/// today's borrow checker cannot see that a failed attempt's borrow ended before the next one began
+/// (rust-lang/rust#54663). Such a result (a `&mut`, or a `&T` with the argument's lifetime, elided
+/// or named, as `fn get(&mut self) -> Result<&T, E>` has) is a compile error that says so; return
+/// owned data, or an index or a key to borrow with after the call. The future is `Send` whenever
+/// the body's is. Plain `fn`s wait with `std::thread::sleep`, which blocks the thread (from async
+/// code, call one through `tokio::task::spawn_blocking`), and have no attempt timeout (an inline
+/// `attempt_timeout` on one does not compile; `resilient::init()` warns of a named policy's). An
+/// `async fn`'s inline `attempt_timeout` returns a timed-out attempt as a `resilient::Rejected`, so
+/// its error type must implement `From<resilient::Rejected>` (a generic one needs that bound);
+/// otherwise attempts are not timed, which is a warning on the `attempt_timeout` key and an error
+/// of `resilient::init()`.
 ///
 /// An `async fn` waits, and times its attempts, on tokio's timer, so it runs inside a tokio
 /// runtime with its time driver (`#[tokio::main]`, `#[tokio::test]`, or a runtime built with

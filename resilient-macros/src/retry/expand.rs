@@ -81,8 +81,7 @@ pub fn expand(plan: Plan, mut function: ItemFn) -> TokenStream {
             } else {
                 slots.push(quote!(let mut #attempt_self = ::core::option::Option::Some(self);));
                 // Spanned on the type (`Box<Self>` in `self: Box<Self>`; `self` alone else), so
-                // that "not `Clone`" points there and rustc's "consider borrowing" makes
-                // `&Box<Self>`.
+                // that "not `Clone`" points there.
                 take_from_slot(quote!(#private::take_or_clone_self), &attempt_self, receiver.ty.span())
             };
             bindings.push(quote!(let #mutability #attempt_self = #take;));
