@@ -113,6 +113,16 @@ async fn shared_pointer(self: &std::sync::Arc<Self>) -> Result<u32, Error> {
         Ok(self.calls)
     }
 
+    /// A pinned `self`, and an optional `&mut`, re-borrowed for each attempt.
+    #[retry]
+    async fn pinned(mut self: std::pin::Pin<&mut Self>, log: Option<&mut Vec<u32>>) -> Result<u32, Error> {
+        self.calls += 1;
+        if let Some(log) = log {
+            log.push(self.calls);
+        }
+        Ok(self.calls)
+    }
+
     #[retry]
 fn blocking_unique(&mut self, buffer: &mut Vec<u8>) -> Result<usize, Error> {
         buffer.push(1);
@@ -220,6 +230,8 @@ fn main() {
     assert_send(shared.shared_pointer());
     assert_send(shared.clone().by_arc());
     assert_send(client.clone().by_value(String::new()));
+    let (mut pinned, mut log) = (client.clone(), Vec::new());
+    assert_send(std::pin::Pin::new(&mut pinned).pinned(Some(&mut log)));
     assert_send(client.clone().by_value_instrumented());
     assert_send(client.clone().by_value_instrumented_inside());
     assert_send(Box::new(client.clone()).by_box());
