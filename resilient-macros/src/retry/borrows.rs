@@ -13,7 +13,23 @@ use syn::{FnArg, Signature, Type};
 
 use super::validate::Passing;
 
-pub const RETURNS_A_UNIQUE_BORROW: &str = "`#[retry]` cannot return a borrow of a `&mut` argument: each attempt re-borrows the argument, and the borrow checker cannot yet see that a failed attempt's borrow ended before the next one began (rust-lang/rust#54663); return an owned value (or an index or a key), and borrow after the call";
+const RETURNS_A_UNIQUE_BORROW: &str = "`#[retry]` cannot return a borrow of a `&mut` argument: each attempt re-borrows the argument, and the borrow checker cannot yet see that a failed attempt's borrow ended before the next one began (rust-lang/rust#54663); return an owned value (or an index or a key), and borrow after the call";
+
+/// The error for a result that borrows from an argument each attempt re-borrows unique, if it
+/// does. A `&mut` in the result can only be such a borrow; a `&T` is one by its lifetime, and
+/// may borrow nothing (a `&'static str` written with an elided lifetime): its fix says so.
+pub fn check(sig: &Signature, passing: &[Passing], result: &Type) -> syn::Result<()> {
+    match borrow_of_a_unique_argument(sig, passing, result) {
+        None => Ok(()),
+        Some((tokens, true)) => Err(syn::Error::new_spanned(tokens, RETURNS_A_UNIQUE_BORROW)),
+        Some((tokens, false)) => Err(syn::Error::new_spanned(
+            tokens,
+            format!(
+                "{RETURNS_A_UNIQUE_BORROW}; if it borrows nothing from the argument, give it a lifetime of its own, e.g. `&'static str`"
+            ),
+        )),
+    }
+}
 
 /// A lifetime of the signature: a named one, or an elided position (each one distinct).
 #[derive(Clone, PartialEq)]
@@ -68,8 +84,9 @@ fn positions(ty: &Type, next_elided: &mut usize) -> Vec<Position> {
     positions.found
 }
 
-/// The tokens of the result's borrow of a unique argument, if it has one.
-pub fn borrow_of_a_unique_argument(sig: &Signature, passing: &[Passing], result: &Type) -> Option<TokenStream> {
+/// The tokens of the result's borrow of a unique argument, if it has one, and whether that
+/// borrow is itself a `&mut`.
+fn borrow_of_a_unique_argument(sig: &Signature, passing: &[Passing], result: &Type) -> Option<(TokenStream, bool)> {
     let mut next_elided = 0;
     // The lifetime each unique argument is re-borrowed for (its outermost reference's: the
     // first position), and every other lifetime the arguments name.
@@ -99,21 +116,21 @@ pub fn borrow_of_a_unique_argument(sig: &Signature, passing: &[Passing], result:
     let output = positions(result, &mut next_elided);
     // A `&mut` in the result can only have come from a `&mut` argument.
     if let Some(position) = output.iter().find(|position| position.unique) {
-        return Some(position.tokens.clone());
+        return Some((position.tokens.clone(), true));
     }
     // A lifetime the result shares with a unique argument, and with no other argument.
     if let Some(position) = output
         .iter()
         .find(|position| matches!(position.lifetime, Lifetime::Named(_)) && re_borrowed_only(&position.lifetime))
     {
-        return Some(position.tokens.clone());
+        return Some((position.tokens.clone(), false));
     }
     // An elided lifetime is the receiver's; without a receiver that is a reference, that of
     // the one lifetime the arguments have (with more, rustc refuses the elision itself).
     let elided = output.iter().find(|position| matches!(position.lifetime, Lifetime::Elided(_)))?;
     let mut all = unique.iter().chain(&others);
     let only = all.next().filter(|first| all.all(|lifetime| lifetime == *first));
-    receiver.as_ref().or(only).filter(|lifetime| re_borrowed_only(lifetime)).map(|_| elided.tokens.clone())
+    receiver.as_ref().or(only).filter(|lifetime| re_borrowed_only(lifetime)).map(|_| (elided.tokens.clone(), false))
 }
 
 #[cfg(test)]
@@ -125,7 +142,7 @@ mod tests {
         let sig: syn::Signature = syn::parse_str(signature).expect("a signature");
         let passing: Vec<_> = sig.inputs.iter().map(passing).collect();
         let syn::ReturnType::Type(_, result) = &sig.output else { panic!("a result") };
-        borrow_of_a_unique_argument(&sig, &passing, result).map(|tokens| tokens.to_string())
+        borrow_of_a_unique_argument(&sig, &passing, result).map(|(tokens, _)| tokens.to_string())
     }
 
     #[test]

@@ -129,9 +129,7 @@ pub fn validate(args: RetryArgs, function: &ItemFn) -> syn::Result<Plan> {
             "this `#[instrument]` reads `self`, which `#[retry]` above it has moved into the call's attempts; put `#[tracing::instrument]` above `#[retry]` (one span for the whole call), or leave `self` out of it: `skip(self)`, and no `self` in `fields`",
         ));
     }
-    if let Some(borrow) = borrows::borrow_of_a_unique_argument(sig, &passing, &return_type) {
-        return Err(syn::Error::new_spanned(borrow, borrows::RETURNS_A_UNIQUE_BORROW));
-    }
+    borrows::check(sig, &passing, &return_type)?;
     let generics: Vec<Ident> = sig
         .generics
         .params
