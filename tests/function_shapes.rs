@@ -148,27 +148,21 @@ async fn methods_re_borrow_self_for_each_attempt() {
 /// `Pin::as_mut` and `Option::as_deref_mut` for each attempt.
 struct Connection {
     attempts: u32,
-    /// Pinned, so that `Pin<&mut Self>` is the only way to have `&mut self` safely.
-    _pinned: std::marker::PhantomPinned,
 }
 
 impl Connection {
     #[retry(max_attempts = 3, backoff = "fixed", initial_delay = "10ms")]
-    async fn send(self: Pin<&mut Self>, log: Option<&mut Vec<u32>>) -> Result<u32, Error> {
-        // SAFETY: the counter is not structurally pinned; nothing is moved out.
-        let attempts = unsafe { &mut self.get_unchecked_mut().attempts };
-        *attempts += 1;
+    async fn send(mut self: Pin<&mut Self>, log: Option<&mut Vec<u32>>) -> Result<u32, Error> {
+        self.attempts += 1;
         if let Some(log) = log {
-            log.push(*attempts);
+            log.push(self.attempts);
         }
-        if *attempts % 3 == 0 { Ok(*attempts) } else { Err(Error::Unavailable) }
+        if self.attempts % 3 == 0 { Ok(self.attempts) } else { Err(Error::Unavailable) }
     }
 
     #[retry(max_attempts = 2, backoff = "immediate")]
     fn reset(mut self: Pin<&mut Self>) -> Result<u32, Error> {
-        let attempts = self.attempts;
-        // SAFETY: as above.
-        unsafe { self.as_mut().get_unchecked_mut().attempts = 0 };
+        let attempts = std::mem::take(&mut self.attempts);
         if attempts == 0 { Ok(attempts) } else { Err(Error::Unavailable) }
     }
 }
@@ -204,7 +198,7 @@ fn blocking_optional(log: Option<&mut Vec<u32>>, unused: std::option::Option<&mu
 
 #[tokio::test(start_paused = true)]
 async fn pinned_and_optional_unique_references_are_re_borrowed_for_each_attempt() {
-    let mut connection = Box::pin(Connection { attempts: 0, _pinned: std::marker::PhantomPinned });
+    let mut connection = Box::pin(Connection { attempts: 0 });
     let mut log = Vec::new();
     assert_eq!(connection.as_mut().send(Some(&mut log)).await, Ok(3));
     assert_eq!(log, [1, 2, 3], "every attempt wrote to the same log");
