@@ -77,7 +77,7 @@ pub fn expand(plan: Plan, mut function: ItemFn) -> TokenStream {
             let mutability = receiver.mutability.take();
             let take = if matches!(passing, Passing::Pinned) {
                 slots.push(quote!(let mut #attempt_self = self;));
-                quote!(::core::pin::Pin::as_mut(&mut #attempt_self))
+                re_borrow(passing, &attempt_self)
             } else {
                 slots.push(quote!(let mut #attempt_self = ::core::option::Option::Some(self);));
                 // Spanned on the type (`Box<Self>` in `self: Box<Self>`; `self` alone else), so
@@ -110,10 +110,9 @@ pub fn expand(plan: Plan, mut function: ItemFn) -> TokenStream {
         let ty = &typed.ty;
         bindings.push(match passing {
             Passing::Shared => unreachable!("skipped above"),
-            Passing::Unique => quote!(#(#cfgs)* #(#lints)* let #pattern = &mut *#slot;),
-            Passing::Pinned => quote!(#(#cfgs)* #(#lints)* let #pattern = ::core::pin::Pin::as_mut(&mut #slot);),
-            Passing::OptionalUnique => {
-                quote!(#(#cfgs)* #(#lints)* let #pattern = ::core::option::Option::as_deref_mut(&mut #slot);)
+            Passing::Unique | Passing::Pinned | Passing::OptionalUnique => {
+                let borrow = re_borrow(passing, &slot);
+                quote!(#(#cfgs)* #(#lints)* let #pattern = #borrow;)
             }
             Passing::Owned => {
                 // Spanned on the argument's type, so "not `Clone`" points at the argument.
@@ -268,6 +267,16 @@ fn slot_name(pattern: &syn::Pat, index: usize) -> syn::Ident {
     match pattern {
         syn::Pat::Ident(syn::PatIdent { ident, subpat: None, .. }) => ident.clone(),
         _ => format_ident!("__resilient_arg{}", index),
+    }
+}
+
+/// The attempt's own borrow of a unique argument held in `slot`, for as long as the attempt.
+fn re_borrow(passing: &Passing, slot: &syn::Ident) -> TokenStream {
+    match passing {
+        Passing::Unique => quote!(&mut *#slot),
+        Passing::Pinned => quote!(::core::pin::Pin::as_mut(&mut #slot)),
+        Passing::OptionalUnique => quote!(::core::option::Option::as_deref_mut(&mut #slot)),
+        Passing::Shared | Passing::Owned => unreachable!("not a unique borrow"),
     }
 }
 
