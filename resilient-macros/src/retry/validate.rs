@@ -319,12 +319,12 @@ pub fn passing(arg: &FnArg) -> Passing {
 /// of another crate with the same name is not recognised by a longer path, and is owned.
 fn wraps_a_unique_reference(path: &syn::TypePath, module: &str, name: &str) -> bool {
     let segments = &path.path.segments;
-    let names: Vec<String> = segments.iter().map(|segment| segment.ident.to_string()).collect();
+    let idents: Vec<&Ident> = segments.iter().map(|segment| &segment.ident).collect();
     let relative = path.path.leading_colon.is_none();
-    let spelt_as_std = match names.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+    let spelt_as_std = match idents[..] {
         [last] => relative && last == name,
         [parent, last] => relative && parent == module && last == name,
-        [root, parent, last] => matches!(root, "std" | "core") && parent == module && last == name,
+        [root, parent, last] => (root == "std" || root == "core") && parent == module && last == name,
         _ => false,
     };
     let only_the_last_has_arguments = segments.iter().rev().skip(1).all(|segment| segment.arguments.is_none());
