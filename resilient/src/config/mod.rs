@@ -458,9 +458,9 @@ fn syntax_message(text: &str, span: &Range<usize>, message: &str) -> String {
             None => "not valid TOML: a key is set twice in its table; keep one".to_owned(),
         };
     }
-    let at_the_value = line.find('=').is_some_and(|equals| span.start > line_start + equals);
-    if let Some((key, value)) = line.split_once('=').filter(|_| at_the_value) {
-        if let Some(fix) = value_fix(key.trim(), value.trim()) {
+    // An error at the value of a `key = value` line.
+    if let Some(equals) = line.find('=').filter(|equals| span.start > line_start + equals) {
+        if let Some(fix) = value_fix(line[..equals].trim(), line[equals + 1..].trim()) {
             return format!("not valid TOML: {fix}");
         }
     }
