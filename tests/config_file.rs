@@ -291,7 +291,18 @@ fn values_of_the_wrong_kind_say_what_was_expected() {
     // A whole float is shown as written: "found the number 3" would read as an integer.
     assert_eq!(
         error("[policies.p]\nmax_attempts = 3.0\n"),
-        "<string>:2:16: policies.p.max_attempts: expected an integer >= 1 or \"unbounded\", found the number 3.0"
+        "<string>:2:16: policies.p.max_attempts: expected an integer >= 1 or \"unbounded\", found the number 3.0; \
+         write a whole number, e.g. `max_attempts = 3`"
+    );
+    assert_eq!(
+        error("[policies.p]\nmax_attempts = -1\n"),
+        "<string>:2:16: policies.p.max_attempts: expected an integer >= 1 or \"unbounded\", found the integer -1; \
+         for no limit, write `max_attempts = \"unbounded\"` and set `max_elapsed`"
+    );
+    assert_eq!(
+        error("[policies.p]\nmax_delay = 1.5\n"),
+        "<string>:2:13: policies.p.max_delay: expected a duration string such as \"100ms\" or \"1m 30s\", \
+         found the number 1.5; write it with its unit, e.g. \"1.5s\" or \"1.5ms\""
     );
     assert_eq!(
         error("[policies.p.retry_budget]\nratios = 0.1\n"),

@@ -177,9 +177,19 @@ impl PolicyBuilder {
                 Value::Integer(n) if n >= 0 => self.attempts = Some(n as u64),
                 Value::String("unbounded") => self.attempts = None,
                 other => {
+                    let fix = match other {
+                        // A negative count or infinity is how some libraries say "no limit".
+                        Value::Integer(_) | Value::Float(f64::INFINITY) => {
+                            "; for no limit, write `max_attempts = \"unbounded\"` and set `max_elapsed`".to_owned()
+                        }
+                        Value::Float(f) if f.is_finite() => {
+                            format!("; write a whole number, e.g. `max_attempts = {}`", f.round().clamp(1.0, 1e6))
+                        }
+                        _ => String::new(),
+                    };
                     return Err(PolicyError::new(
                         key,
-                        format!("expected an integer >= 1 or \"unbounded\", found {}", other.describe()),
+                        format!("expected an integer >= 1 or \"unbounded\", found {}{fix}", other.describe()),
                     ));
                 }
             },
@@ -552,7 +562,28 @@ mod tests {
         );
         assert_eq!(
             set("max_delay", Value::Float(1.5)),
-            "max_delay: expected a duration string such as \"100ms\" or \"1m 30s\", found the number 1.5"
+            "max_delay: expected a duration string such as \"100ms\" or \"1m 30s\", found the number 1.5; \
+             write it with its unit, e.g. \"1.5s\" or \"1.5ms\""
+        );
+        assert_eq!(
+            set("max_delay", Value::Float(2.0)),
+            "max_delay: expected a duration string such as \"100ms\" or \"1m 30s\", found the number 2.0; \
+             write it with its unit, e.g. \"2s\" or \"2ms\""
+        );
+        assert_eq!(
+            set("max_delay", Value::Integer(-1)),
+            "max_delay: expected a duration string such as \"100ms\" or \"1m 30s\", found the integer -1; \
+             a duration cannot be negative"
+        );
+        assert_eq!(
+            set("max_delay", Value::Float(-0.5)),
+            "max_delay: expected a duration string such as \"100ms\" or \"1m 30s\", found the number -0.5; \
+             a duration cannot be negative"
+        );
+        // Not numbers a unit could fix, nor negative: said as found.
+        assert_eq!(
+            set("max_delay", Value::Float(f64::NAN)),
+            "max_delay: expected a duration string such as \"100ms\" or \"1m 30s\", found the number NaN"
         );
         assert_eq!(
             set("max_attempts", Value::String("3")),
@@ -560,7 +591,23 @@ mod tests {
         );
         assert_eq!(
             set("max_attempts", Value::Integer(-1)),
-            "max_attempts: expected an integer >= 1 or \"unbounded\", found the integer -1"
+            "max_attempts: expected an integer >= 1 or \"unbounded\", found the integer -1; \
+             for no limit, write `max_attempts = \"unbounded\"` and set `max_elapsed`"
+        );
+        assert_eq!(
+            set("max_attempts", Value::Float(3.5)),
+            "max_attempts: expected an integer >= 1 or \"unbounded\", found the number 3.5; \
+             write a whole number, e.g. `max_attempts = 4`"
+        );
+        assert_eq!(
+            set("max_attempts", Value::Float(0.4)),
+            "max_attempts: expected an integer >= 1 or \"unbounded\", found the number 0.4; \
+             write a whole number, e.g. `max_attempts = 1`"
+        );
+        assert_eq!(
+            set("max_attempts", Value::Float(f64::INFINITY)),
+            "max_attempts: expected an integer >= 1 or \"unbounded\", found the number inf; \
+             for no limit, write `max_attempts = \"unbounded\"` and set `max_elapsed`"
         );
         assert_eq!(set("colour", Value::Bool(true)).split(';').next(), Some("colour: unknown key `colour`"));
     }
