@@ -253,8 +253,9 @@ fn inline_policy(pairs: &[(Ident, Expr)]) -> syn::Result<Policy> {
             Literal::Text(text) => Value::String(text),
             Literal::Other(value) => *value,
         };
-        builder =
-            builder.set(&key.to_string(), written).map_err(|error| syn::Error::new(value.span(), error.to_string()))?;
+        builder = builder
+            .set(&key.to_string(), written)
+            .map_err(|error| syn::Error::new_spanned(value, error.to_string()))?;
     }
     builder.build().map_err(|error| {
         // Point at the key the rule names if it was written, else at the first key.
@@ -270,8 +271,8 @@ enum Literal {
 
 fn literal_value(value: &Expr) -> syn::Result<Literal> {
     let not_literal = || {
-        syn::Error::new(
-            value.span(),
+        syn::Error::new_spanned(
+            value,
             "expected a literal (a string, a number or a boolean): inline policies are checked at compile time; for values decided at run time, use a named policy with `policy = \"name\"`",
         )
     };
