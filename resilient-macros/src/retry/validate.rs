@@ -195,7 +195,7 @@ fn check_arguments(args: RetryArgs, asynchronous: bool) -> syn::Result<Arguments
             // A function (or a closure): anything else would be evaluated again at each failure.
             "classify" => match value {
                 Expr::Path(_) | Expr::Closure(_) => classify = Some(value),
-                _ => return Err(syn::Error::new(value.span(), CLASSIFY_EXPECTS_A_FUNCTION)),
+                _ => return Err(syn::Error::new_spanned(value, CLASSIFY_EXPECTS_A_FUNCTION)),
             },
             _ if KEYS.contains(&name.as_str()) => inline.push((key, value)),
             _ => {
@@ -296,7 +296,7 @@ fn literal_value(value: &Expr) -> syn::Result<Literal> {
 fn string_literal(value: &Expr, message: &str) -> syn::Result<String> {
     match value {
         Expr::Lit(syn::ExprLit { lit: Lit::Str(s), .. }) => Ok(s.value()),
-        _ => Err(syn::Error::new(value.span(), message)),
+        _ => Err(syn::Error::new_spanned(value, message)),
     }
 }
 

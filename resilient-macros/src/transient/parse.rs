@@ -104,7 +104,7 @@ fn mark(attr: &Attribute) -> syn::Result<Option<Mark>> {
     };
     if path.is_ident("permanent") {
         if !matches!(attr.meta, syn::Meta::Path(_)) {
-            return Err(syn::Error::new(attr.meta.span(), "`#[permanent]` takes no arguments; write `#[permanent]`"));
+            return Err(syn::Error::new_spanned(&attr.meta, "`#[permanent]` takes no arguments; write `#[permanent]`"));
         }
         return Ok(Some(blank(path.span(), true)));
     }
