@@ -580,11 +580,15 @@ mod tests {
             "max_delay: expected a duration string such as \"100ms\" or \"1m 30s\", found the number -0.5; \
              a duration cannot be negative"
         );
-        // Not numbers a unit could fix, nor negative: said as found.
-        assert_eq!(
-            set("max_delay", Value::Float(f64::NAN)),
-            "max_delay: expected a duration string such as \"100ms\" or \"1m 30s\", found the number NaN"
-        );
+        // Not numbers a unit could fix, nor below zero: said as found (a "-0s" would be refused).
+        for odd in [f64::NAN, -0.0] {
+            assert_eq!(
+                set("max_delay", Value::Float(odd)),
+                format!(
+                    "max_delay: expected a duration string such as \"100ms\" or \"1m 30s\", found the number {odd:?}"
+                )
+            );
+        }
         assert_eq!(
             set("max_attempts", Value::String("3")),
             "max_attempts: expected an integer >= 1 or \"unbounded\", found the string \"3\"; write the number without quotes"

@@ -105,7 +105,7 @@ pub fn duration_from_value(value: Value<'_>) -> Result<Duration, String> {
         Value::Integer(n) if n >= 0 => {
             Err(format!("{expected}, found the integer {n}; write it with its unit, {}", with_a_unit(&n.to_string())))
         }
-        Value::Float(f) if f >= 0.0 && f.is_finite() => {
+        Value::Float(f) if f.is_sign_positive() && f.is_finite() => {
             Err(format!("{expected}, found the number {f:?}; write it with its unit, {}", with_a_unit(&f.to_string())))
         }
         Value::Integer(n) => Err(format!("{expected}, found the integer {n}; a duration cannot be negative")),
