@@ -543,6 +543,28 @@ fn a_blank_policy_name_is_an_error_in_a_file_and_in_code() {
     assert_eq!(in_code, format!("Registry::builder(): policies.\"\": {message}"));
 }
 
+/// A name a bare key cannot spell is quoted in every key path, as the file writes it:
+/// `policies.a.b` would name a table `b` inside a policy `a`.
+#[test]
+fn a_policy_name_that_needs_quotes_is_quoted_in_key_paths() {
+    assert_eq!(
+        error("[policies.\"a.b\".circuit_breaker]\nfailure_ratio = 2\n"),
+        "<string>:2:17: policies.\"a.b\".circuit_breaker.failure_ratio: expected a number in (0, 1], found 2; \
+         e.g. `failure_ratio = 0.5`"
+    );
+    assert_eq!(
+        error("[policies.\"my graph\"]\nmax_atempts = 3\n"),
+        "<string>:2:1: policies.\"my graph\": unknown key `max_atempts`, did you mean `max_attempts`?"
+    );
+    assert_eq!(
+        warnings_of("[policies.\"my graph\"]\njitter = \"none\"\n")[0].split(": without").next(),
+        Some("<string>:2:10: policies.\"my graph\".jitter")
+    );
+    let breaker = resilient::CircuitBreakerSettings { failure_ratio: 0.0, ..Default::default() };
+    let in_code = Registry::builder().circuit_breaker("a.b", breaker).build().unwrap_err().to_string();
+    assert!(in_code.starts_with("Registry::builder(): policies.\"a.b\".circuit_breaker.failure_ratio: "), "{in_code}");
+}
+
 #[test]
 fn a_registry_displays_as_a_configuration_file_that_reads_back_to_it() {
     let file = r#"

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 
-use crate::config::{ConfigError, ConfigIssue, ConfigWarning, Location};
+use crate::config::{ConfigError, ConfigIssue, ConfigWarning, Location, policy_path};
 use crate::counters::SiteCounters;
 use crate::state::PolicyState;
 use crate::{CircuitBreakerSettings, Policy, RetryBudgetSettings};
@@ -274,12 +274,12 @@ impl RegistryBuilder {
         check_shared_settings("defaults", defaults, defaults, &mut issues);
         for (name, named) in &mut self.registry.policies {
             if name.trim().is_empty() {
-                issues.push(code_issue(format!("policies.{name:?}"), BLANK_NAME.to_owned()));
+                issues.push(code_issue(policy_path(name), BLANK_NAME.to_owned()));
             }
             if self.without_policy.contains(name) {
                 named.policy = defaults.policy.clone();
             }
-            check_shared_settings(&format!("policies.{name}"), named, defaults, &mut issues);
+            check_shared_settings(&policy_path(name), named, defaults, &mut issues);
             // What a file's tables inherit from `[defaults]`, once the name's own are checked.
             if named.circuit_breaker.is_none() {
                 named.circuit_breaker = defaults.circuit_breaker.clone();
@@ -323,7 +323,7 @@ pub(crate) fn missing_policy_fix<'a>(name: &str, configured: impl IntoIterator<I
     configured.sort_unstable();
     match resilient_policy::did_you_mean(name, configured) {
         Some(close) => format!("did you mean `{close}`?"),
-        None => format!("add `[policies.{name}]` or fix the name"),
+        None => format!("add `[{}]` or fix the name", policy_path(name)),
     }
 }
 
@@ -601,6 +601,13 @@ mod tests {
 
     fn attempts(n: u32) -> Policy {
         Policy::builder().max_attempts(n).build().unwrap()
+    }
+
+    #[test]
+    fn a_missing_policy_is_mended_with_a_table_the_file_can_spell() {
+        assert_eq!(missing_policy_fix("grapf", ["mail", "graph"]), "did you mean `graph`?");
+        assert_eq!(missing_policy_fix("mail", ["graph"]), "add `[policies.mail]` or fix the name");
+        assert_eq!(missing_policy_fix("mail box", ["graph"]), "add `[policies.\"mail box\"]` or fix the name");
     }
 
     #[test]

@@ -50,8 +50,9 @@ pub struct ConfigIssue {
 }
 
 impl ConfigIssue {
-    /// The key path at fault, e.g. `policies.graph.max_attempts`; for a call site, its
-    /// operation (`module::function`).
+    /// The key path at fault, e.g. `policies.graph.max_attempts`, written as TOML writes it (a
+    /// policy name a bare key cannot spell is quoted: `policies."a.b".max_attempts`); for a call
+    /// site, its operation (`module::function`).
     pub fn path(&self) -> &str {
         &self.path
     }

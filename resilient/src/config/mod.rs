@@ -36,6 +36,7 @@ pub use error::{ConfigError, ConfigIssue, ConfigWarning};
 #[cfg(feature = "watch")]
 pub use source::{Watcher, watch};
 pub use source::{init, reload};
+pub(crate) use write::policy_path;
 
 use crate::registry::{BLANK_NAME, NamedPolicy};
 use crate::{Backoff, CircuitBreakerSettings, Jitter, Registry, RetryBudgetSettings};
@@ -189,9 +190,9 @@ impl<'a> Loader<'a> {
             match policies.get_ref() {
                 DeValue::Table(table) => {
                     for (name, value) in table {
-                        let path = format!("policies.{}", name.get_ref());
+                        let path = policy_path(name.get_ref());
                         if name.get_ref().trim().is_empty() {
-                            self.error(&name.span(), &format!("policies.{:?}", name.get_ref()), BLANK_NAME);
+                            self.error(&name.span(), &path, BLANK_NAME);
                             continue;
                         }
                         let Some(written) = self.table_keys(value, &path) else { continue };
@@ -507,7 +508,7 @@ fn unknown_top_level_message(name: &str, value: &DeValue<'_>) -> String {
             return if !table.is_empty() && table.values().all(is_table) {
                 format!("unknown key `{name}`; the policies' tables are named `[policies.NAME]`")
             } else {
-                format!("unknown key `{name}`; a policy's table is named `[policies.{}]`", write::key(name))
+                format!("unknown key `{name}`; a policy's table is named `[{}]`", policy_path(name))
             };
         }
         _ => {}

@@ -36,7 +36,7 @@ impl fmt::Display for Registry {
             // `[defaults]` the same. (One the policy set itself stays, warning and all.)
             let backoff = named.policy.backoff();
             entries.retain(|entry| !resilient_policy::is_ignored(backoff, entry.0) || !defaults.contains(entry));
-            write_named(f, &format!("policies.{}", key(name)), named, &entries)?;
+            write_named(f, &policy_path(name), named, &entries)?;
         }
         Ok(())
     }
@@ -74,6 +74,12 @@ fn breaker_entries(breaker: &CircuitBreakerSettings) -> [(&'static str, String);
 
 fn budget_entries(budget: &RetryBudgetSettings) -> [(&'static str, String); 2] {
     [("ratio", format!("{:?}", budget.ratio)), ("min_per_second", budget.min_per_second.to_string())]
+}
+
+/// The key path of policy `name`'s table, as the file writes it and messages name it:
+/// `policies.graph`, or `policies."a.b"` for a name a bare key cannot spell.
+pub(crate) fn policy_path(name: &str) -> String {
+    format!("policies.{}", key(name))
 }
 
 /// A policy name as a TOML key: bare when it can be, else quoted with TOML's escapes.
