@@ -375,6 +375,47 @@ async fn argument_patterns_are_rebound_each_attempt() {
     assert_eq!(patterns((5, 5), 3, "x").await, Ok(13));
 }
 
+/// A shared reference the body may rebind, as a writer advances through its input: each
+/// attempt starts from the caller's reference, as it would if the caller called again.
+#[retry(max_attempts = 3, backoff = "fixed", initial_delay = "10ms")]
+async fn send_all(mut input: &[u8], chunk: usize, calls: &AtomicU32) -> Result<Vec<u8>, Error> {
+    let attempt = calls.fetch_add(1, SeqCst);
+    let mut wire = Vec::new();
+    while !input.is_empty() {
+        let n = chunk.min(input.len());
+        wire.extend_from_slice(&input[..n]);
+        input = &input[n..];
+        if attempt < 2 {
+            return Err(Error::Unavailable); // the connection drops after one chunk
+        }
+    }
+    Ok(wire)
+}
+
+/// A mutable binding inside a reference pattern, copied out of the caller's value.
+#[retry(max_attempts = 2, backoff = "fixed", initial_delay = "10ms")]
+async fn countdown(&(mut left, step): &(u32, u32), calls: &AtomicU32) -> Result<u32, Error> {
+    left -= step;
+    if calls.fetch_add(1, SeqCst) == 0 { Err(Error::Unavailable) } else { Ok(left) }
+}
+
+/// The same in a plain `fn`.
+#[retry(max_attempts = 2, backoff = "fixed", initial_delay = "1ms")]
+fn skip_header(mut line: &str, header: &str, calls: &AtomicU32) -> Result<String, Error> {
+    line = line.strip_prefix(header).ok_or(Error::BadRequest)?;
+    if calls.fetch_add(1, SeqCst) == 0 { Err(Error::Unavailable) } else { Ok(line.to_owned()) }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_rebound_shared_reference_starts_each_attempt_from_the_callers() {
+    let calls = AtomicU32::new(0);
+    assert_eq!(send_all(b"0123456789", 4, &calls).await, Ok(b"0123456789".to_vec()));
+    assert_eq!(calls.load(SeqCst), 3);
+    assert_eq!(countdown(&(10, 3), &AtomicU32::new(0)).await, Ok(7));
+    // Had the second attempt started from the first's `line`, its header would be gone.
+    assert_eq!(skip_header("> hello", "> ", &AtomicU32::new(0)), Ok("hello".to_owned()));
+}
+
 #[tokio::test(start_paused = true)]
 async fn the_future_is_send_and_can_be_spawned() {
     static CALLS: AtomicU32 = AtomicU32::new(0);

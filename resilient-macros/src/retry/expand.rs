@@ -4,6 +4,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use resilient_policy::Policy;
 use syn::spanned::Spanned;
+use syn::visit::Visit;
 use syn::{FnArg, ItemFn};
 
 use super::receiver;
@@ -87,12 +88,13 @@ pub fn expand(plan: Plan, mut function: ItemFn) -> TokenStream {
             bindings.push(quote!(let #mutability #attempt_self = #take;));
             continue;
         }
-        // Shared references are `Copy`: the body uses them as they are, for every attempt.
-        let (FnArg::Typed(typed), Passing::Unique | Passing::Pinned | Passing::OptionalUnique | Passing::Owned) =
-            (arg, passing)
-        else {
+        let FnArg::Typed(typed) = arg else { continue };
+        // Shared references are `Copy`: the body uses them as they are, for every attempt,
+        // unless it can change its binding (`mut input: &[u8]`, advanced as it is read): each
+        // attempt then binds its own copy, and starts from the caller's reference as the first.
+        if matches!(passing, Passing::Shared) && !binds_mutably(&typed.pat) {
             continue;
-        };
+        }
         let slot = slot_name(&typed.pat, index);
         // A `Pin` or an `Option` is re-borrowed by a method that takes it by `&mut`.
         let slot_pattern = match passing {
@@ -109,7 +111,7 @@ pub fn expand(plan: Plan, mut function: ItemFn) -> TokenStream {
         let cfgs: Vec<_> = typed.attrs.iter().filter(|attr| attr.path().is_ident("cfg")).collect();
         let ty = &typed.ty;
         bindings.push(match passing {
-            Passing::Shared => unreachable!("skipped above"),
+            Passing::Shared => quote!(#(#cfgs)* #(#lints)* let #pattern = #slot;),
             Passing::Unique | Passing::Pinned | Passing::OptionalUnique => {
                 let borrow = re_borrow(passing, &slot);
                 quote!(#(#cfgs)* #(#lints)* let #pattern = #borrow;)
@@ -268,6 +270,20 @@ fn slot_name(pattern: &syn::Pat, index: usize) -> syn::Ident {
         syn::Pat::Ident(syn::PatIdent { ident, subpat: None, .. }) => ident.clone(),
         _ => format_ident!("__resilient_arg{}", index),
     }
+}
+
+/// Whether `pattern` binds a variable `mut`, at any depth (`mut a`, `&(mut a, b)`).
+fn binds_mutably(pattern: &syn::Pat) -> bool {
+    struct Finder(bool);
+    impl<'ast> Visit<'ast> for Finder {
+        fn visit_pat_ident(&mut self, ident: &'ast syn::PatIdent) {
+            self.0 |= ident.mutability.is_some();
+            syn::visit::visit_pat_ident(self, ident);
+        }
+    }
+    let mut finder = Finder(false);
+    finder.visit_pat(pattern);
+    finder.0
 }
 
 /// The attempt's own borrow of a unique argument held in `slot`, for as long as the attempt.

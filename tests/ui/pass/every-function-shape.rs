@@ -168,9 +168,11 @@ async fn early_return_and_question_mark(fail: bool) -> Result<u32, Error> {
 }
 
 #[retry]
-async fn patterns((a, b): (u32, u32), &c: &u32, mut d: u32, _: u8) -> Result<u32, Error> {
+async fn patterns((a, b): (u32, u32), &c: &u32, mut d: u32, _: u8, mut rest: &[u8], &(mut e, _): &(u32, u8)) -> Result<u32, Error> {
     d += 1;
-    Ok(a + b + c + d)
+    rest = &rest[1..];
+    e += 1;
+    Ok(a + b + c + d + e + rest.len() as u32)
 }
 
 /// An inner attribute stays at the top of the body, where it covers the whole function: without
@@ -222,7 +224,7 @@ fn main() {
     assert_send(client.get("x"));
     assert_send(generic(&[1u8], "k", 1u8));
     assert_send(early_return_and_question_mark(false));
-    assert_send(patterns((1, 2), &3, 4, 5));
+    assert_send(patterns((1, 2), &3, 4, 5, b"xy", &(6, 7)));
     assert_send(float_multiplier());
     assert_send(classified("x"));
     let _ = classified_blocking("x");
