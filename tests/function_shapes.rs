@@ -406,6 +406,26 @@ fn skip_header(mut line: &str, header: &str, calls: &AtomicU32) -> Result<String
     if calls.fetch_add(1, SeqCst) == 0 { Err(Error::Unavailable) } else { Ok(line.to_owned()) }
 }
 
+/// A list whose walk rebinds `self`: each attempt starts from the node it was called on.
+struct Node {
+    id: u32,
+    next: Option<Box<Node>>,
+}
+
+impl Node {
+    // `mut self: &Self` is the only way to write a rebindable shared `self` (clippy's `mut &self`
+    // does not parse).
+    #[allow(clippy::needless_arbitrary_self_type)]
+    #[retry(max_attempts = 2, backoff = "fixed", initial_delay = "10ms")]
+    async fn first_two(mut self: &Self, calls: &AtomicU32) -> Result<(u32, u32), Error> {
+        let first = self.id;
+        if let Some(next) = &self.next {
+            self = next;
+        }
+        if calls.fetch_add(1, SeqCst) == 0 { Err(Error::Unavailable) } else { Ok((first, self.id)) }
+    }
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_rebound_shared_reference_starts_each_attempt_from_the_callers() {
     let calls = AtomicU32::new(0);
@@ -414,6 +434,8 @@ async fn a_rebound_shared_reference_starts_each_attempt_from_the_callers() {
     assert_eq!(countdown(&(10, 3), &AtomicU32::new(0)).await, Ok(7));
     // Had the second attempt started from the first's `line`, its header would be gone.
     assert_eq!(skip_header("> hello", "> ", &AtomicU32::new(0)), Ok("hello".to_owned()));
+    let list = Node { id: 1, next: Some(Box::new(Node { id: 2, next: Some(Box::new(Node { id: 3, next: None })) })) };
+    assert_eq!(list.first_two(&AtomicU32::new(0)).await, Ok((1, 2)));
 }
 
 #[tokio::test(start_paused = true)]

@@ -42,12 +42,13 @@ use proc_macro::TokenStream;
 /// Arguments: references are re-borrowed for each attempt, and so are a `Pin<&mut T>` and an
 /// `Option<&mut T>` (by `Pin::as_mut` and `Option::as_deref_mut`; recognised by those names,
 /// `std::pin::Pin` and the like included); a shared reference bound `mut` (`mut input: &[u8]`,
-/// advanced as it is read) starts each attempt as the caller passed it; owned arguments are cloned for every attempt but the
-/// last, which gets the original (a non-`Clone` owned argument is a compile error that suggests a
-/// reference). `self` by value (`self`, `mut self`, `self: Arc<Self>`, `self: Box<Self>`) is an
-/// owned argument too, and the body's `self`, by value or `self: Pin<&mut Self>`, is the attempt's
-/// own; to that end the body's `self` is renamed, also inside a macro's input, which `dbg!` and a
-/// failed `assert!` then print (`tracing`'s fields named `self`, `?self` included, keep the name; a
+/// advanced as it is read, or `mut self: &Self`) starts each attempt as the caller passed it; owned
+/// arguments are cloned for every attempt but the last, which gets the original (a non-`Clone`
+/// owned argument is a compile error that suggests a reference). `self` by value (`self`,
+/// `mut self`, `self: Arc<Self>`, `self: Box<Self>`) is an owned argument too, and the body's
+/// `self`, by value, `self: Pin<&mut Self>` or `mut self: &Self`, is the attempt's own; to that
+/// end the body's `self` is renamed, also inside a macro's input, which `dbg!` and a failed
+/// `assert!` then print (`tracing`'s fields named `self`, `?self` included, keep the name; a
 /// `#[tracing::instrument]` that reads `self` goes above `#[retry]`, and below it is a compile
 /// error that says so). An argument's attributes keep their meaning: `#[allow(unused_variables)]`
 /// or `#[expect(..)]` applies to the binding the body uses, and `#[cfg(..)]` removes the argument.

@@ -4,7 +4,6 @@ use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use resilient_policy::Policy;
 use syn::spanned::Spanned;
-use syn::visit::Visit;
 use syn::{FnArg, ItemFn};
 
 use super::receiver;
@@ -70,15 +69,19 @@ pub fn expand(plan: Plan, mut function: ItemFn) -> TokenStream {
     let mut body = std::mem::replace(&mut *function.block, empty);
     let typed_args = function.sig.inputs.iter_mut().zip(&plan.passing).enumerate();
     for (index, (arg, passing)) in typed_args {
-        if let (FnArg::Receiver(receiver), Passing::Owned | Passing::Pinned) = (&mut *arg, passing) {
-            // `self` by value or pinned: each attempt binds its own, which the body's `self` is
-            // renamed to. The signature's `mut` moves to that binding.
+        if let (FnArg::Receiver(receiver), Passing::Owned | Passing::Pinned | Passing::Copied) = (&mut *arg, passing) {
+            // `self` by value, pinned or rebindable (`mut self: &Self`): each attempt binds its
+            // own, which the body's `self` is renamed to. The signature's `mut` moves to that
+            // binding.
             receiver::rename_self(&mut body);
             let attempt_self = syn::Ident::new(receiver::ATTEMPT_SELF, receiver.self_token.span);
             let mutability = receiver.mutability.take();
             let take = if matches!(passing, Passing::Pinned) {
                 slots.push(quote!(let mut #attempt_self = self;));
                 re_borrow(passing, &attempt_self)
+            } else if matches!(passing, Passing::Copied) {
+                slots.push(quote!(let #attempt_self = self;));
+                quote!(#attempt_self)
             } else {
                 slots.push(quote!(let mut #attempt_self = ::core::option::Option::Some(self);));
                 // Spanned on the type (`Box<Self>` in `self: Box<Self>`; `self` alone else), so
@@ -89,10 +92,8 @@ pub fn expand(plan: Plan, mut function: ItemFn) -> TokenStream {
             continue;
         }
         let FnArg::Typed(typed) = arg else { continue };
-        // Shared references are `Copy`: the body uses them as they are, for every attempt,
-        // unless it can change its binding (`mut input: &[u8]`, advanced as it is read): each
-        // attempt then binds its own copy, and starts from the caller's reference as the first.
-        if matches!(passing, Passing::Shared) && !binds_mutably(&typed.pat) {
+        // Shared references are `Copy`: the body uses them as they are, for every attempt.
+        if matches!(passing, Passing::Shared) {
             continue;
         }
         let slot = slot_name(&typed.pat, index);
@@ -111,7 +112,8 @@ pub fn expand(plan: Plan, mut function: ItemFn) -> TokenStream {
         let cfgs: Vec<_> = typed.attrs.iter().filter(|attr| attr.path().is_ident("cfg")).collect();
         let ty = &typed.ty;
         bindings.push(match passing {
-            Passing::Shared => quote!(#(#cfgs)* #(#lints)* let #pattern = #slot;),
+            Passing::Shared => unreachable!("skipped above"),
+            Passing::Copied => quote!(#(#cfgs)* #(#lints)* let #pattern = #slot;),
             Passing::Unique | Passing::Pinned | Passing::OptionalUnique => {
                 let borrow = re_borrow(passing, &slot);
                 quote!(#(#cfgs)* #(#lints)* let #pattern = #borrow;)
@@ -272,27 +274,13 @@ fn slot_name(pattern: &syn::Pat, index: usize) -> syn::Ident {
     }
 }
 
-/// Whether `pattern` binds a variable `mut`, at any depth (`mut a`, `&(mut a, b)`).
-fn binds_mutably(pattern: &syn::Pat) -> bool {
-    struct Finder(bool);
-    impl<'ast> Visit<'ast> for Finder {
-        fn visit_pat_ident(&mut self, ident: &'ast syn::PatIdent) {
-            self.0 |= ident.mutability.is_some();
-            syn::visit::visit_pat_ident(self, ident);
-        }
-    }
-    let mut finder = Finder(false);
-    finder.visit_pat(pattern);
-    finder.0
-}
-
 /// The attempt's own borrow of a unique argument held in `slot`, for as long as the attempt.
 fn re_borrow(passing: &Passing, slot: &syn::Ident) -> TokenStream {
     match passing {
         Passing::Unique => quote!(&mut *#slot),
         Passing::Pinned => quote!(::core::pin::Pin::as_mut(&mut #slot)),
         Passing::OptionalUnique => quote!(::core::option::Option::as_deref_mut(&mut #slot)),
-        Passing::Shared | Passing::Owned => unreachable!("not a unique borrow"),
+        Passing::Shared | Passing::Copied | Passing::Owned => unreachable!("not a unique borrow"),
     }
 }
 

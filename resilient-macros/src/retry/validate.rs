@@ -21,8 +21,11 @@ pub enum Source {
 
 /// How an argument reaches each attempt.
 pub enum Passing {
-    /// `&T`: re-borrowed shared.
+    /// `&T`: used as it is by every attempt.
     Shared,
+    /// `&T` bound `mut` (`mut input: &[u8]`, `mut self: &Self`, `&(mut a, b)`), which the body
+    /// may rebind: copied afresh for each attempt, so that each starts from the caller's.
+    Copied,
     /// `&mut T`: re-borrowed unique.
     Unique,
     /// `Pin<&mut T>` (`self: Pin<&mut Self>` too): re-borrowed with `Pin::as_mut`.
@@ -117,12 +120,12 @@ pub fn validate(args: RetryArgs, function: &ItemFn) -> syn::Result<Plan> {
     let inferred_type = replace_impl_trait(&return_type, syn::parse_quote!(_));
     let probe_type = replace_impl_trait(&return_type, syn::parse_quote!(()));
     let passing: Vec<Passing> = sig.inputs.iter().map(passing).collect();
-    // `self` by value or pinned is moved into the loop, and the body's `self` renamed.
+    // `self` by value, pinned or rebindable is moved into the loop, and the body's `self` renamed.
     let self_moved = sig
         .inputs
         .iter()
         .zip(&passing)
-        .any(|pair| matches!(pair, (FnArg::Receiver(_), Passing::Owned | Passing::Pinned)));
+        .any(|pair| matches!(pair, (FnArg::Receiver(_), Passing::Owned | Passing::Pinned | Passing::Copied)));
     if let Some(instrument) = receiver::instrument_recording_self(&function.attrs).filter(|_| self_moved) {
         return Err(syn::Error::new_spanned(
             instrument,
@@ -304,8 +307,14 @@ pub fn passing(arg: &FnArg) -> Passing {
     // A receiver's type is written out by `syn` for the short forms too: `&self` is `&Self`,
     // `self` is `Self`.
     let (FnArg::Receiver(syn::Receiver { ty, .. }) | FnArg::Typed(syn::PatType { ty, .. })) = arg;
+    let binds_mutably = match arg {
+        // `mut self: &Self`; in `&mut self`, the `mut` is the reference's.
+        FnArg::Receiver(receiver) => receiver.reference.is_none() && receiver.mutability.is_some(),
+        FnArg::Typed(typed) => binds_mutably(&typed.pat),
+    };
     match ungrouped(ty) {
         Type::Reference(reference) if reference.mutability.is_some() => Passing::Unique,
+        Type::Reference(_) if binds_mutably => Passing::Copied,
         Type::Reference(_) => Passing::Shared,
         // Neither is `Clone`, and both re-borrow as `&mut T` does: a caller passing one would
         // otherwise have to change the function's signature to use `#[retry]`.
@@ -313,6 +322,20 @@ pub fn passing(arg: &FnArg) -> Passing {
         Type::Path(path) if wraps_a_unique_reference(path, "option", "Option") => Passing::OptionalUnique,
         _ => Passing::Owned,
     }
+}
+
+/// Whether `pattern` binds a variable `mut`, at any depth (`mut a`, `&(mut a, b)`).
+fn binds_mutably(pattern: &syn::Pat) -> bool {
+    struct Finder(bool);
+    impl<'ast> Visit<'ast> for Finder {
+        fn visit_pat_ident(&mut self, ident: &'ast syn::PatIdent) {
+            self.0 |= ident.mutability.is_some();
+            syn::visit::visit_pat_ident(self, ident);
+        }
+    }
+    let mut finder = Finder(false);
+    finder.visit_pat(pattern);
+    finder.0
 }
 
 /// Whether `path` is `name<&mut T>`, with `name` spelt as the prelude or the standard library
@@ -475,6 +498,23 @@ mod tests {
             ("self: Pin<&mut Self>", "pinned"),
             ("mut self: std::pin::Pin<&mut Self>", "pinned"),
             ("self: Pin<Box<Self>>", "owned"),
+            ("mut self: &Self", "copied"),
+            ("mut self: &mut Self", "unique"),
+        ];
+        check(&cases);
+    }
+
+    #[test]
+    fn shared_references_the_body_may_rebind_are_copied() {
+        let cases = [
+            ("a: &T", "shared"),
+            ("&a: &u8", "shared"),
+            ("&(a, b): &(u8, u8)", "shared"),
+            ("mut a: &[u8]", "copied"),
+            ("&(mut a, b): &(u8, u8)", "copied"),
+            ("mut a: (&[u8])", "copied"),
+            ("mut a: &mut [u8]", "unique"),
+            ("(mut a, b): (&u8, &u8)", "owned"),
         ];
         check(&cases);
     }
@@ -507,6 +547,7 @@ mod tests {
             let parsed: syn::FnArg = syn::parse_str(arg).expect("an argument");
             let found = match passing(&parsed) {
                 Passing::Shared => "shared",
+                Passing::Copied => "copied",
                 Passing::Unique => "unique",
                 Passing::Pinned => "pinned",
                 Passing::OptionalUnique => "optional unique",

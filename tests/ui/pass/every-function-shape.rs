@@ -64,6 +64,15 @@ fn typed_receiver(self: &Self) -> Result<u32, Error> {
         Ok(self.calls)
     }
 
+    /// A shared `self` the body may rebind: copied for each attempt.
+    #[retry]
+async fn rebindable(mut self: &Self, other: &Self) -> Result<u32, Error> {
+        if self.calls == 0 {
+            self = other;
+        }
+        Ok(self.calls)
+    }
+
     #[retry]
 async fn shared_pointer(self: &std::sync::Arc<Self>) -> Result<u32, Error> {
         Ok(std::sync::Arc::strong_count(self) as u32 + self.calls)
@@ -221,6 +230,7 @@ fn main() {
     assert_send(inner_attribute());
     assert_send(every_key(String::new(), Vec::new()));
     assert_send(client.shared("x"));
+    assert_send(client.rebindable(&client));
     assert_send(client.get("x"));
     assert_send(generic(&[1u8], "k", 1u8));
     assert_send(early_return_and_question_mark(false));
