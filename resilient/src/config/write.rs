@@ -83,7 +83,7 @@ pub(crate) fn policy_path(name: &str) -> String {
 }
 
 /// A policy name as a TOML key: bare when it can be, else quoted with TOML's escapes.
-pub(super) fn key(name: &str) -> String {
+fn key(name: &str) -> String {
     let bare = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
     if !name.is_empty() && name.chars().all(bare) {
         return name.to_owned();
