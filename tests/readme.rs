@@ -1,6 +1,7 @@
 //! The README's dependency lines and configuration example are what a reader copies first, and
 //! `examples/resilient.toml` the file they start from: the dependency must name this version,
-//! and each configuration must load as shown, without an error or a warning.
+//! and each configuration must load as shown, without an error or a warning. The errors the
+//! README shows must be the loader's, word for word.
 
 use resilient::Registry;
 
@@ -60,4 +61,28 @@ fn the_readme_depends_on_this_version() {
         dependencies.lines().any(|line| line.trim() == wanted),
         "the README's `[dependencies]` should say `{wanted}`:\n{dependencies}"
     );
+}
+
+/// The README's example errors are the loader's words: each comes out of a file whose line
+/// of that number is the mistake the message names.
+#[test]
+fn the_readme_errors_are_what_the_loader_says() {
+    let shown = blocks("text");
+    let shown = shown.iter().find(|block| block.starts_with("resilient.toml:")).expect("the README shows errors");
+    // The mistake of each line, in the README's order, under the table it is written in.
+    let mistakes = [
+        ("[policies.graph]", "max_attempts = 0"),
+        ("[policies.graph]", "max_attempt = 5"),
+        ("[policies.graph]", "initial_delay = \"10 sec\""),
+        ("[defaults]", "backoff = fixed"),
+    ];
+    let lines: Vec<&str> = shown.lines().collect();
+    assert_eq!(lines.len(), mistakes.len(), "one mistake for each error shown:\n{shown}");
+    for (line, (table, mistake)) in lines.iter().zip(mistakes) {
+        let number: usize = line.split(':').nth(1).and_then(|n| n.parse().ok()).expect("a line number");
+        // Comments down to the table, so that the mistake lands on the line shown.
+        let file = format!("{}{table}\n{mistake}\n", "#\n".repeat(number - 2));
+        let error = Registry::from_toml_str(&file).unwrap_err().to_string();
+        assert_eq!(error.replacen("<string>", "resilient.toml", 1), *line);
+    }
 }
