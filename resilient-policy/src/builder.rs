@@ -87,42 +87,122 @@ impl From<Policy> for PolicyBuilder {
 
 impl PolicyBuilder {
     /// Attempts per call, the first included: `1` means no retry. Must be at least 1.
+    ///
+    /// ```
+    /// # extern crate resilient_policy as resilient;
+    /// use resilient::Policy;
+    ///
+    /// let policy = Policy::builder().max_attempts(5).build()?;
+    /// assert_eq!(policy.max_attempts(), Some(5));
+    /// // One attempt is no retry; none at all is an error that says so:
+    /// assert!(Policy::builder().max_attempts(0).build().is_err());
+    /// # Ok::<(), resilient::PolicyError>(())
+    /// ```
     pub fn max_attempts(mut self, attempts: u32) -> Self {
         self.attempts = Some(attempts.into());
         self
     }
 
     /// No limit on attempts: the call retries until `max_elapsed`, which must then be set.
+    ///
+    /// ```
+    /// # extern crate resilient_policy as resilient;
+    /// use std::time::Duration;
+    /// use resilient::Policy;
+    ///
+    /// let policy = Policy::builder().unlimited_attempts().max_elapsed(Duration::from_secs(60)).build()?;
+    /// assert_eq!(policy.max_attempts(), None);
+    /// // Without a deadline it would retry forever:
+    /// let error = Policy::builder().unlimited_attempts().build().unwrap_err();
+    /// assert_eq!(error.key(), "max_attempts");
+    /// # Ok::<(), resilient::PolicyError>(())
+    /// ```
     pub fn unlimited_attempts(mut self) -> Self {
         self.attempts = None;
         self
     }
 
     /// How the delay grows between retries.
+    ///
+    /// ```
+    /// # extern crate resilient_policy as resilient;
+    /// use std::time::Duration;
+    /// use resilient::{Backoff, Policy};
+    ///
+    /// let policy = Policy::builder().backoff(Backoff::Fixed).initial_delay(Duration::from_secs(1)).build()?;
+    /// assert_eq!(policy.base_delay(3), Duration::from_secs(1)); // the third retry waits as long as the first
+    /// # Ok::<(), resilient::PolicyError>(())
+    /// ```
     pub fn backoff(mut self, backoff: Backoff) -> Self {
         self.policy.backoff = backoff;
         self
     }
 
     /// The delay before the first retry.
+    ///
+    /// ```
+    /// # extern crate resilient_policy as resilient;
+    /// use std::time::Duration;
+    /// use resilient::Policy;
+    ///
+    /// let policy = Policy::builder().initial_delay(Duration::from_millis(250)).build()?;
+    /// assert_eq!(policy.base_delay(1), Duration::from_millis(250)); // before jitter
+    /// assert_eq!(policy.base_delay(2), Duration::from_millis(500)); // exponential, doubling
+    /// # Ok::<(), resilient::PolicyError>(())
+    /// ```
     pub fn initial_delay(mut self, delay: Duration) -> Self {
         self.policy.initial_delay = delay;
         self
     }
 
     /// The step of [`Backoff::Incremental`] (default: `initial_delay`).
+    ///
+    /// ```
+    /// # extern crate resilient_policy as resilient;
+    /// use std::time::Duration;
+    /// use resilient::{Backoff, Policy};
+    ///
+    /// let policy = Policy::builder()
+    ///     .backoff(Backoff::Incremental)
+    ///     .initial_delay(Duration::from_millis(100))
+    ///     .increment(Duration::from_millis(50))
+    ///     .build()?;
+    /// assert_eq!(policy.base_delay(3), Duration::from_millis(200)); // 100 + 2 * 50
+    /// # Ok::<(), resilient::PolicyError>(())
+    /// ```
     pub fn increment(mut self, increment: Duration) -> Self {
         self.policy.increment = Some(increment);
         self
     }
 
     /// The growth factor of [`Backoff::Exponential`]; at least 1.
+    ///
+    /// ```
+    /// # extern crate resilient_policy as resilient;
+    /// use std::time::Duration;
+    /// use resilient::Policy;
+    ///
+    /// let policy = Policy::builder().multiplier(3.0).initial_delay(Duration::from_millis(10)).build()?;
+    /// assert_eq!(policy.base_delay(3), Duration::from_millis(90)); // 10 * 3^2
+    /// assert!(Policy::builder().multiplier(0.5).build().is_err()); // a delay that shrinks
+    /// # Ok::<(), resilient::PolicyError>(())
+    /// ```
     pub fn multiplier(mut self, multiplier: f64) -> Self {
         self.policy.multiplier = multiplier;
         self
     }
 
     /// The randomness added to each delay.
+    ///
+    /// ```
+    /// # extern crate resilient_policy as resilient;
+    /// use resilient::{Jitter, Policy};
+    ///
+    /// // Exactly the backoff delay, no randomness: allowed, and a warning in a configuration file.
+    /// let policy = Policy::builder().jitter(Jitter::None).build()?;
+    /// assert_eq!(policy.jitter(), Jitter::None);
+    /// # Ok::<(), resilient::PolicyError>(())
+    /// ```
     pub fn jitter(mut self, jitter: Jitter) -> Self {
         self.policy.jitter = jitter;
         self
@@ -130,6 +210,18 @@ impl PolicyBuilder {
 
     /// The longest wait between attempts, a server's `Retry-After` included; at least
     /// `initial_delay`, but for [`Backoff::Immediate`], which ignores it.
+    ///
+    /// ```
+    /// # extern crate resilient_policy as resilient;
+    /// use std::time::Duration;
+    /// use resilient::Policy;
+    ///
+    /// let policy = Policy::builder().max_attempts(10).max_delay(Duration::from_secs(1)).build()?;
+    /// assert_eq!(policy.base_delay(9), Duration::from_secs(1)); // 100 ms * 2^8, capped
+    /// let error = Policy::builder().max_delay(Duration::from_millis(10)).build().unwrap_err();
+    /// assert_eq!(error.key(), "max_delay"); // shorter than the 100 ms `initial_delay`
+    /// # Ok::<(), resilient::PolicyError>(())
+    /// ```
     pub fn max_delay(mut self, delay: Duration) -> Self {
         self.policy.max_delay = delay;
         self
@@ -139,6 +231,16 @@ impl PolicyBuilder {
     /// No wait starts that would end past it: the call returns its last error instead. An
     /// attempt running at the deadline is not cut off, unless `attempt_timeout` is set: each
     /// attempt's limit is then shortened to the time left.
+    ///
+    /// ```
+    /// # extern crate resilient_policy as resilient;
+    /// use std::time::Duration;
+    /// use resilient::Policy;
+    ///
+    /// let policy = Policy::builder().max_elapsed(Duration::from_secs(30)).build()?;
+    /// assert_eq!(policy.max_elapsed(), Some(Duration::from_secs(30)));
+    /// # Ok::<(), resilient::PolicyError>(())
+    /// ```
     pub fn max_elapsed(mut self, deadline: Duration) -> Self {
         self.policy.max_elapsed = Some(deadline);
         self
@@ -147,12 +249,38 @@ impl PolicyBuilder {
     /// The time limit of one attempt; no longer than `max_elapsed`. An attempt that runs out
     /// is a transient failure carrying `Rejected::AttemptTimedOut`. Only an `async fn` keeps
     /// it: a blocking call cannot be interrupted.
+    ///
+    /// ```
+    /// # extern crate resilient_policy as resilient;
+    /// use std::time::Duration;
+    /// use resilient::Policy;
+    ///
+    /// let policy = Policy::builder().attempt_timeout(Duration::from_secs(5)).build()?;
+    /// assert_eq!(policy.attempt_timeout(), Some(Duration::from_secs(5)));
+    /// // A limit no attempt could reach is an error:
+    /// let error = Policy::builder()
+    ///     .max_elapsed(Duration::from_secs(10))
+    ///     .attempt_timeout(Duration::from_secs(20))
+    ///     .build()
+    ///     .unwrap_err();
+    /// assert_eq!(error.key(), "attempt_timeout");
+    /// # Ok::<(), resilient::PolicyError>(())
+    /// ```
     pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
         self.policy.attempt_timeout = Some(timeout);
         self
     }
 
     /// What a call nested in another retrying call does.
+    ///
+    /// ```
+    /// # extern crate resilient_policy as resilient;
+    /// use resilient::{Nested, Policy};
+    ///
+    /// let policy = Policy::builder().nested(Nested::Retry).build()?;
+    /// assert_eq!(policy.nested(), Nested::Retry);
+    /// # Ok::<(), resilient::PolicyError>(())
+    /// ```
     pub fn nested(mut self, nested: Nested) -> Self {
         self.policy.nested = nested;
         self
@@ -224,6 +352,15 @@ impl PolicyBuilder {
     }
 
     /// Checks every rule and returns the policy, or the first rule broken.
+    ///
+    /// ```
+    /// # extern crate resilient_policy as resilient;
+    /// use resilient::{Backoff, Policy};
+    ///
+    /// let error = Policy::builder().backoff(Backoff::Immediate).max_attempts(4).build().unwrap_err();
+    /// assert_eq!(error.key(), "backoff"); // retrying at once more than once only adds load
+    /// assert!(error.message().contains("at most one retry"));
+    /// ```
     pub fn build(self) -> Result<Policy, PolicyError> {
         match self.problems().into_iter().next() {
             Some(problem) => Err(problem),

@@ -35,11 +35,23 @@ impl PolicyError {
     }
 
     /// The policy key at fault, e.g. `"max_attempts"`.
+    ///
+    /// ```
+    /// # extern crate resilient_policy as resilient;
+    /// let error = resilient::Policy::builder().multiplier(0.5).build().unwrap_err();
+    /// assert_eq!(error.key(), "multiplier");
+    /// ```
     pub fn key(&self) -> &str {
         &self.key
     }
 
     /// What is wrong and how to fix it, without the key.
+    ///
+    /// ```
+    /// # extern crate resilient_policy as resilient;
+    /// let error = resilient::Policy::builder().max_attempts(0).build().unwrap_err();
+    /// assert_eq!(error.message(), "expected an integer >= 1, found 0; use `max_attempts = 1` to disable retries");
+    /// ```
     pub fn message(&self) -> &str {
         &self.message
     }

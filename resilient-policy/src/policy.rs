@@ -53,6 +53,11 @@ impl Backoff {
     ];
 
     /// The configuration name, e.g. `"exponential"`.
+    ///
+    /// ```
+    /// # extern crate resilient_policy as resilient;
+    /// assert_eq!(resilient::Backoff::Exponential.name(), "exponential");
+    /// ```
     pub fn name(self) -> &'static str {
         lookup_name(&Self::NAMES, self)
     }
@@ -88,6 +93,11 @@ impl Jitter {
         [("none", Jitter::None), ("full", Jitter::Full), ("equal", Jitter::Equal)];
 
     /// The configuration name, e.g. `"full"`.
+    ///
+    /// ```
+    /// # extern crate resilient_policy as resilient;
+    /// assert_eq!(resilient::Jitter::Full.name(), "full");
+    /// ```
     pub fn name(self) -> &'static str {
         lookup_name(&Self::NAMES, self)
     }
@@ -120,6 +130,11 @@ impl Nested {
     pub const NAMES: [(&'static str, Nested); 2] = [("single", Nested::Single), ("retry", Nested::Retry)];
 
     /// The configuration name, e.g. `"single"`.
+    ///
+    /// ```
+    /// # extern crate resilient_policy as resilient;
+    /// assert_eq!(resilient::Nested::Single.name(), "single");
+    /// ```
     pub fn name(self) -> &'static str {
         lookup_name(&Self::NAMES, self)
     }
@@ -222,6 +237,14 @@ impl Policy {
     };
 
     /// A builder starting from [`Policy::DEFAULT`].
+    ///
+    /// ```
+    /// # extern crate resilient_policy as resilient;
+    /// let policy = resilient::Policy::builder().max_attempts(5).build()?;
+    /// assert_eq!(policy.max_attempts(), Some(5));
+    /// assert_eq!(policy.backoff(), resilient::Policy::DEFAULT.backoff()); // the rest as by default
+    /// # Ok::<(), resilient::PolicyError>(())
+    /// ```
     pub fn builder() -> PolicyBuilder {
         PolicyBuilder::from(Policy::DEFAULT)
     }
@@ -275,51 +298,134 @@ impl Policy {
     }
 
     /// Attempts per call, the first included; `None` when unbounded (then `max_elapsed` is set).
+    ///
+    /// ```
+    /// # extern crate resilient_policy as resilient;
+    /// use std::time::Duration;
+    /// use resilient::Policy;
+    ///
+    /// assert_eq!(Policy::DEFAULT.max_attempts(), Some(3));
+    /// let until_deadline = Policy::builder().unlimited_attempts().max_elapsed(Duration::from_secs(60)).build()?;
+    /// assert_eq!(until_deadline.max_attempts(), None);
+    /// # Ok::<(), resilient::PolicyError>(())
+    /// ```
     pub fn max_attempts(&self) -> Option<u32> {
         self.max_attempts
     }
 
     /// How the delay grows between retries.
+    ///
+    /// ```
+    /// # extern crate resilient_policy as resilient;
+    /// use resilient::{Backoff, Policy};
+    ///
+    /// assert_eq!(Policy::DEFAULT.backoff(), Backoff::Exponential);
+    /// ```
     pub fn backoff(&self) -> Backoff {
         self.backoff
     }
 
     /// The delay before the first retry (`base` in the backoff formulas).
+    ///
+    /// ```
+    /// # extern crate resilient_policy as resilient;
+    /// use std::time::Duration;
+    ///
+    /// assert_eq!(resilient::Policy::DEFAULT.initial_delay(), Duration::from_millis(100));
+    /// ```
     pub fn initial_delay(&self) -> Duration {
         self.initial_delay
     }
 
     /// The step of [`Backoff::Incremental`]; `initial_delay` unless set.
+    ///
+    /// ```
+    /// # extern crate resilient_policy as resilient;
+    /// use std::time::Duration;
+    /// use resilient::{Backoff, Policy};
+    ///
+    /// let policy = Policy::builder().backoff(Backoff::Incremental).initial_delay(Duration::from_secs(1)).build()?;
+    /// assert_eq!(policy.increment(), Duration::from_secs(1)); // not set: `initial_delay`
+    /// # Ok::<(), resilient::PolicyError>(())
+    /// ```
     pub fn increment(&self) -> Duration {
         self.increment.unwrap_or(self.initial_delay)
     }
 
     /// The growth factor of [`Backoff::Exponential`].
+    ///
+    /// ```
+    /// # extern crate resilient_policy as resilient;
+    /// assert_eq!(resilient::Policy::DEFAULT.multiplier(), 2.0);
+    /// ```
     pub fn multiplier(&self) -> f64 {
         self.multiplier
     }
 
     /// The randomness added to each delay.
+    ///
+    /// ```
+    /// # extern crate resilient_policy as resilient;
+    /// use resilient::{Jitter, Policy};
+    ///
+    /// assert_eq!(Policy::DEFAULT.jitter(), Jitter::Full);
+    /// ```
     pub fn jitter(&self) -> Jitter {
         self.jitter
     }
 
     /// The longest wait between two attempts, server `Retry-After` hints included.
+    ///
+    /// ```
+    /// # extern crate resilient_policy as resilient;
+    /// use std::time::Duration;
+    ///
+    /// assert_eq!(resilient::Policy::DEFAULT.max_delay(), Duration::from_secs(20));
+    /// ```
     pub fn max_delay(&self) -> Duration {
         self.max_delay
     }
 
     /// The deadline of a whole call, waits included.
+    ///
+    /// ```
+    /// # extern crate resilient_policy as resilient;
+    /// use std::time::Duration;
+    /// use resilient::Policy;
+    ///
+    /// assert_eq!(Policy::DEFAULT.max_elapsed(), None); // no deadline
+    /// let policy = Policy::builder().max_elapsed(Duration::from_secs(120)).build()?;
+    /// assert_eq!(policy.max_elapsed(), Some(Duration::from_secs(120)));
+    /// # Ok::<(), resilient::PolicyError>(())
+    /// ```
     pub const fn max_elapsed(&self) -> Option<Duration> {
         self.max_elapsed
     }
 
     /// The time limit of one attempt.
+    ///
+    /// ```
+    /// # extern crate resilient_policy as resilient;
+    /// use std::time::Duration;
+    /// use resilient::Policy;
+    ///
+    /// assert_eq!(Policy::DEFAULT.attempt_timeout(), None);
+    /// let policy = Policy::builder().attempt_timeout(Duration::from_secs(30)).build()?;
+    /// assert_eq!(policy.attempt_timeout(), Some(Duration::from_secs(30)));
+    /// # Ok::<(), resilient::PolicyError>(())
+    /// ```
     pub const fn attempt_timeout(&self) -> Option<Duration> {
         self.attempt_timeout
     }
 
     /// What a call nested in another retrying call does.
+    ///
+    /// ```
+    /// # extern crate resilient_policy as resilient;
+    /// use resilient::{Nested, Policy};
+    ///
+    /// assert_eq!(Policy::DEFAULT.nested(), Nested::Single); // only the outermost call retries
+    /// ```
     pub fn nested(&self) -> Nested {
         self.nested
     }

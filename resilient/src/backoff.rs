@@ -82,6 +82,16 @@ pub struct Delays<'a> {
 
 impl<'a> Delays<'a> {
     /// The waits of `policy`, from a generator seeded with `seed`.
+    ///
+    /// ```
+    /// use resilient::{Delays, Policy};
+    ///
+    /// // Full jitter: random, but the same seed draws the same waits.
+    /// let policy = Policy::DEFAULT;
+    /// let first: Vec<_> = Delays::new(&policy, 42).take(5).collect();
+    /// assert_eq!(first, Delays::new(&policy, 42).take(5).collect::<Vec<_>>());
+    /// assert!(first.iter().all(|wait| *wait <= policy.max_delay()));
+    /// ```
     pub fn new(policy: &'a Policy, seed: u64) -> Self {
         Delays { policy, retry: 0, previous: policy.initial_delay(), rng: SmallRng::seed_from_u64(seed) }
     }

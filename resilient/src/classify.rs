@@ -129,6 +129,14 @@ impl Classification {
 )]
 pub trait Transient {
     /// Classifies this error for the retry loop.
+    ///
+    /// ```
+    /// use std::io::{Error, ErrorKind};
+    /// use resilient::{Classification, Transient};
+    ///
+    /// assert_eq!(Error::from(ErrorKind::TimedOut).classify(), Classification::Transient);
+    /// assert_eq!(Error::from(ErrorKind::NotFound).classify(), Classification::Permanent);
+    /// ```
     fn classify(&self) -> Classification;
 }
 

@@ -291,6 +291,14 @@ impl SiteCounters {
 
 /// The counters of one operation (a `#[retry]` function, or those of one name in one module)
 /// under its policy, since the process started. [`Stats`] shows them read after a call.
+///
+/// ```
+/// for operation in &resilient::stats().operations {
+///     // The share of calls that needed a retry, per `#[retry]` function:
+///     let retried = operation.retried_calls as f64 / operation.calls.max(1) as f64;
+///     println!("{} ({}): {:.0}% retried", operation.operation, operation.policy, retried * 100.0);
+/// }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct OperationStats {
@@ -391,6 +399,12 @@ impl fmt::Display for OperationStats {
 /// The state of a circuit breaker, in its [`BreakerStats`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
+///
+/// ```
+/// use resilient::BreakerState;
+///
+/// assert_eq!(BreakerState::HalfOpen.to_string(), "half-open"); // as the breaker's events say it
+/// ```
 pub enum BreakerState {
     /// Calls go through; outcomes are counted.
     Closed,
@@ -413,6 +427,14 @@ impl fmt::Display for BreakerState {
 
 /// A circuit breaker's state and transitions, since the process started. [`Stats`] shows them
 /// read after a call.
+///
+/// ```
+/// for breaker in &resilient::stats().breakers {
+///     if breaker.state != resilient::BreakerState::Closed {
+///         eprintln!("{breaker}"); // circuit breaker of policy `graph`: open (opened 1, ...)
+///     }
+/// }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct BreakerStats {
@@ -497,11 +519,29 @@ pub struct Stats {
 impl Stats {
     /// The counters of `operation` (`module::path::function`), if it is a `#[retry]` function
     /// (under the first policy by name, if functions of that name use several).
+    ///
+    /// ```
+    /// let stats = resilient::stats();
+    /// // A function `fetch` in this module, if it has `#[retry]` and was called:
+    /// if let Some(fetch) = stats.operation(concat!(module_path!(), "::fetch")) {
+    ///     println!("{} retries in {} calls", fetch.retries, fetch.calls);
+    /// }
+    /// ```
     pub fn operation(&self, operation: &str) -> Option<&OperationStats> {
         self.operations.iter().find(|stats| stats.operation == operation)
     }
 
     /// The breaker of `policy`, if an installed registry gave it one.
+    ///
+    /// ```
+    /// use resilient::{BreakerState, CircuitBreakerSettings, Registry};
+    ///
+    /// let registry = Registry::builder().circuit_breaker("stats-doc", CircuitBreakerSettings::default()).build()?;
+    /// resilient::install(registry);
+    /// let breaker = resilient::stats().breaker("stats-doc").cloned().unwrap();
+    /// assert_eq!((breaker.state, breaker.opened), (BreakerState::Closed, 0));
+    /// # Ok::<(), resilient::ConfigError>(())
+    /// ```
     pub fn breaker(&self, policy: &str) -> Option<&BreakerStats> {
         self.breakers.iter().find(|stats| stats.policy == policy)
     }

@@ -45,16 +45,41 @@ pub(crate) struct NamedPolicy {
 
 impl Registry {
     /// A builder for a registry written in code. See [`RegistryBuilder`].
+    ///
+    /// ```
+    /// use resilient::{Policy, Registry};
+    ///
+    /// let graph = Policy::builder().max_attempts(6).build()?;
+    /// let registry = Registry::builder().policy("graph", graph).build()?;
+    /// assert_eq!(registry.resolve("graph").max_attempts(), Some(6));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn builder() -> RegistryBuilder {
         RegistryBuilder::default()
     }
 
     /// The policy registered under `name`, if any.
+    ///
+    /// ```
+    /// let registry = resilient::Registry::from_toml_str("[policies.graph]\nmax_attempts = 6\n")?;
+    /// assert_eq!(registry.policy("graph").and_then(|graph| graph.max_attempts()), Some(6));
+    /// assert!(registry.policy("mail").is_none()); // no table of its own: see `resolve`
+    /// # Ok::<(), resilient::ConfigError>(())
+    /// ```
     pub fn policy(&self, name: &str) -> Option<&Policy> {
         self.policies.get(name).map(|named| &named.policy)
     }
 
     /// The policy a call naming `name` runs under: its own, else the defaults.
+    ///
+    /// ```
+    /// let registry = resilient::Registry::from_toml_str(
+    ///     "[defaults]\nmax_attempts = 4\n[policies.graph]\nmax_attempts = 6\n",
+    /// )?;
+    /// assert_eq!(registry.resolve("graph").max_attempts(), Some(6));
+    /// assert_eq!(registry.resolve("mail").max_attempts(), Some(4)); // the defaults
+    /// # Ok::<(), resilient::ConfigError>(())
+    /// ```
     pub fn resolve(&self, name: &str) -> &Policy {
         &self.named(name).policy
     }
@@ -65,6 +90,14 @@ impl Registry {
     }
 
     /// The policy used by names without one of their own (`[defaults]` in the file).
+    ///
+    /// ```
+    /// let registry = resilient::Registry::from_toml_str("[defaults]\nmax_attempts = 4\n")?;
+    /// assert_eq!(registry.defaults().max_attempts(), Some(4));
+    /// // Keys left out keep the built-in defaults:
+    /// assert_eq!(registry.defaults().initial_delay(), std::time::Duration::from_millis(100));
+    /// # Ok::<(), resilient::ConfigError>(())
+    /// ```
     pub fn defaults(&self) -> &Policy {
         &self.defaults.policy
     }
@@ -72,11 +105,28 @@ impl Registry {
     /// The circuit breaker settings of the policy `name` (its own or inherited from
     /// `[defaults]`), if it has a breaker. Every name has a breaker of its own, a name without a
     /// policy included: one failing service does not open the breaker of another.
+    ///
+    /// ```
+    /// let registry = resilient::Registry::from_toml_str(
+    ///     "[defaults.circuit_breaker]\nfailure_ratio = 0.5\n[policies.graph.circuit_breaker]\nfailure_ratio = 0.25\n",
+    /// )?;
+    /// assert_eq!(registry.circuit_breaker("graph").unwrap().failure_ratio, 0.25);
+    /// assert_eq!(registry.circuit_breaker("mail").unwrap().failure_ratio, 0.5); // inherited, its own breaker
+    /// # Ok::<(), resilient::ConfigError>(())
+    /// ```
     pub fn circuit_breaker(&self, name: &str) -> Option<&CircuitBreakerSettings> {
         self.named(name).circuit_breaker.as_ref()
     }
 
     /// The retry budget settings of the policy `name`, if it has a budget.
+    ///
+    /// ```
+    /// let registry = resilient::Registry::from_toml_str("[policies.graph.retry_budget]\nratio = 0.2\n")?;
+    /// assert_eq!(registry.retry_budget("graph").unwrap().ratio, 0.2);
+    /// assert_eq!(registry.retry_budget("graph").unwrap().min_per_second, 10); // the default
+    /// assert!(registry.retry_budget("mail").is_none());
+    /// # Ok::<(), resilient::ConfigError>(())
+    /// ```
     pub fn retry_budget(&self, name: &str) -> Option<&RetryBudgetSettings> {
         self.named(name).retry_budget.as_ref()
     }
@@ -84,17 +134,38 @@ impl Registry {
     /// A snapshot of the counters of every `#[retry]` function in the program and of every
     /// circuit breaker: [`resilient::stats()`](crate::stats), whatever the registry, as
     /// counters are process-wide (they survive reloads).
+    ///
+    /// ```
+    /// let registry = resilient::Registry::from_toml_str("")?;
+    /// for operation in &registry.stats().operations {
+    ///     println!("{operation}"); // one line per `#[retry]` function
+    /// }
+    /// # Ok::<(), resilient::ConfigError>(())
+    /// ```
     pub fn stats(&self) -> crate::Stats {
         stats()
     }
 
     /// The names of every registered policy, sorted.
+    ///
+    /// ```
+    /// let registry = resilient::Registry::from_toml_str("[policies.mail]\n[policies.graph]\n")?;
+    /// assert_eq!(registry.names().collect::<Vec<_>>(), ["graph", "mail"]);
+    /// # Ok::<(), resilient::ConfigError>(())
+    /// ```
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.policies.keys().map(String::as_str)
     }
 
     /// Whether a call site naming a missing policy is an error (`strict = true`) rather than a
     /// warning.
+    ///
+    /// ```
+    /// let registry = resilient::Registry::from_toml_str("strict = true\n")?;
+    /// assert!(registry.is_strict());
+    /// assert!(!resilient::Registry::from_toml_str("")?.is_strict());
+    /// # Ok::<(), resilient::ConfigError>(())
+    /// ```
     pub fn is_strict(&self) -> bool {
         self.strict
     }
@@ -180,6 +251,14 @@ pub struct RegistryBuilder {
 
 impl RegistryBuilder {
     /// The policy for names without one of their own (built-in: [`Policy::DEFAULT`]).
+    ///
+    /// ```
+    /// use resilient::{Policy, Registry};
+    ///
+    /// let registry = Registry::builder().defaults(Policy::builder().max_attempts(4).build()?).build()?;
+    /// assert_eq!(registry.resolve("any-name").max_attempts(), Some(4));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn defaults(mut self, policy: Policy) -> Self {
         self.registry.defaults.policy = policy;
         self
@@ -187,6 +266,19 @@ impl RegistryBuilder {
 
     /// Registers `policy` under `name`, replacing any earlier one of that name (and keeping
     /// its breaker and budget).
+    ///
+    /// ```
+    /// use resilient::{CircuitBreakerSettings, Policy, Registry};
+    ///
+    /// let registry = Registry::builder()
+    ///     .policy("graph", Policy::builder().max_attempts(2).build()?)
+    ///     .circuit_breaker("graph", CircuitBreakerSettings::default())
+    ///     .policy("graph", Policy::builder().max_attempts(6).build()?) // replaces the first
+    ///     .build()?;
+    /// assert_eq!(registry.resolve("graph").max_attempts(), Some(6));
+    /// assert!(registry.circuit_breaker("graph").is_some()); // kept
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn policy(mut self, name: impl Into<String>, policy: Policy) -> Self {
         let name = name.into();
         self.named(name.clone()).policy = policy;
@@ -196,6 +288,18 @@ impl RegistryBuilder {
 
     /// Gives the policy `name` a circuit breaker. A name given no [`policy`](Self::policy) runs
     /// under the [`defaults`](Self::defaults), set before or after.
+    ///
+    /// ```
+    /// use resilient::{CircuitBreakerSettings, Policy, Registry};
+    ///
+    /// let registry = Registry::builder()
+    ///     .defaults(Policy::builder().max_attempts(4).build()?)
+    ///     .circuit_breaker("mail", CircuitBreakerSettings { failure_ratio: 0.25, ..Default::default() })
+    ///     .build()?;
+    /// assert_eq!(registry.circuit_breaker("mail").unwrap().failure_ratio, 0.25);
+    /// assert_eq!(registry.resolve("mail").max_attempts(), Some(4)); // the defaults' policy
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn circuit_breaker(mut self, name: impl Into<String>, settings: CircuitBreakerSettings) -> Self {
         self.named(name).circuit_breaker = Some(settings);
         self
@@ -203,6 +307,15 @@ impl RegistryBuilder {
 
     /// Gives the policy `name` a retry budget. A name given no [`policy`](Self::policy) runs
     /// under the [`defaults`](Self::defaults), set before or after.
+    ///
+    /// ```
+    /// use resilient::{Registry, RetryBudgetSettings};
+    ///
+    /// let registry = Registry::builder().retry_budget("mail", RetryBudgetSettings { ratio: 0.2, min_per_second: 5 }).build()?;
+    /// assert_eq!(registry.retry_budget("mail").unwrap().ratio, 0.2);
+    /// assert!(registry.retry_budget("graph").is_none());
+    /// # Ok::<(), resilient::ConfigError>(())
+    /// ```
     pub fn retry_budget(mut self, name: impl Into<String>, settings: RetryBudgetSettings) -> Self {
         self.named(name).retry_budget = Some(settings);
         self
@@ -232,12 +345,26 @@ impl RegistryBuilder {
     /// Gives every name a retry budget of its own with these settings, as
     /// `[defaults.retry_budget]` does in a file (see
     /// [`defaults_circuit_breaker`](Self::defaults_circuit_breaker)).
+    ///
+    /// ```
+    /// use resilient::{Registry, RetryBudgetSettings};
+    ///
+    /// let registry = Registry::builder().defaults_retry_budget(RetryBudgetSettings::default()).build()?;
+    /// assert!(registry.retry_budget("graph").is_some()); // each name a budget of its own
+    /// # Ok::<(), resilient::ConfigError>(())
+    /// ```
     pub fn defaults_retry_budget(mut self, settings: RetryBudgetSettings) -> Self {
         self.registry.defaults.retry_budget = Some(settings);
         self
     }
 
     /// Makes a call site naming a missing policy an error of [`init`](crate::init).
+    ///
+    /// ```
+    /// let registry = resilient::Registry::builder().strict(true).build()?;
+    /// assert!(registry.is_strict());
+    /// # Ok::<(), resilient::ConfigError>(())
+    /// ```
     pub fn strict(mut self, strict: bool) -> Self {
         self.registry.strict = strict;
         self

@@ -53,16 +53,34 @@ impl ConfigIssue {
     /// The key path at fault, e.g. `policies.graph.max_attempts`, written as TOML writes it (a
     /// policy name a bare key cannot spell is quoted: `policies."a.b".max_attempts`); for a call
     /// site, its operation (`module::function`).
+    ///
+    /// ```
+    /// let error = resilient::Registry::from_toml_str("[policies.\"a.b\"]\nmax_attempts = 0\n").unwrap_err();
+    /// assert_eq!(error.issues()[0].path(), "policies.\"a.b\".max_attempts");
+    /// ```
     pub fn path(&self) -> &str {
         &self.path
     }
 
     /// What is wrong and how to fix it.
+    ///
+    /// ```
+    /// let error = resilient::Registry::from_toml_str("[defaults]\nmax_attempts = 0\n").unwrap_err();
+    /// assert_eq!(error.issues()[0].message(), "expected an integer >= 1, found 0; use `max_attempts = 1` to disable retries");
+    /// ```
     pub fn message(&self) -> &str {
         &self.message
     }
 
     /// The line and column in the file, when the problem has a position there.
+    ///
+    /// ```
+    /// let error = resilient::Registry::from_toml_str("[defaults]\nmax_attempts = 0\n").unwrap_err();
+    /// assert_eq!(error.issues()[0].line_column(), Some((2, 16))); // 1-based; the column counts characters
+    /// // A policy built in code has no position:
+    /// let error = resilient::Registry::builder().policy("", resilient::Policy::DEFAULT).build().unwrap_err();
+    /// assert_eq!(error.issues()[0].line_column(), None);
+    /// ```
     pub fn line_column(&self) -> Option<(usize, usize)> {
         match self.location {
             Location::File { line, column, .. } => Some((line, column)),
@@ -102,6 +120,13 @@ impl ConfigError {
     }
 
     /// Every problem, in file order.
+    ///
+    /// ```
+    /// let text = "[policies.graph]\nmax_attempts = 0\nbackoff = \"sometimes\"\n";
+    /// let error = resilient::Registry::from_toml_str(text).unwrap_err();
+    /// let paths: Vec<&str> = error.issues().iter().map(|issue| issue.path()).collect();
+    /// assert_eq!(paths, ["policies.graph.max_attempts", "policies.graph.backoff"]);
+    /// ```
     pub fn issues(&self) -> &[ConfigIssue] {
         &self.issues
     }
