@@ -89,9 +89,12 @@ impl Budget {
     /// A budget under new settings that goes on from `previous`, the one a reload replaces:
     /// the tokens saved so far (up to the new capacity) and the reserve used this second
     /// carry on, so that a reload does not hand out a fresh reserve in the middle of an
-    /// outage. Deposits not yet harvested stay with `previous`.
+    /// outage. The tokens saved include the deposits `previous` has not harvested yet, at its
+    /// own ratio: a budget that has seen no failure since it began has harvested none, and a
+    /// reload would otherwise start an outage that follows it with an empty bucket.
     pub(crate) fn succeeding(previous: &Budget, settings: RetryBudgetSettings) -> Budget {
-        let before = previous.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut before = previous.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        previous.harvest(&mut before);
         let budget = Budget::new(settings);
         *budget.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = BudgetState {
             balance: before.balance.min(capacity(&budget.settings)),
@@ -102,14 +105,19 @@ impl Budget {
         budget
     }
 
-    /// Takes a token for one retry at `now` (ns), or says the budget is spent.
-    pub(crate) fn try_withdraw(&self, now: u64) -> bool {
-        let mut state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    /// Adds the first attempts' deposits made since the last harvest to the balance.
+    fn harvest(&self, state: &mut BudgetState) {
         let deposits = self.deposits.sum();
         let fresh = deposits.saturating_sub(state.harvested);
         state.harvested = deposits;
         let deposited = fresh.saturating_mul(deposit(&self.settings));
         state.balance = state.balance.saturating_add(deposited).min(capacity(&self.settings));
+    }
+
+    /// Takes a token for one retry at `now` (ns), or says the budget is spent.
+    pub(crate) fn try_withdraw(&self, now: u64) -> bool {
+        let mut state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        self.harvest(&mut state);
         if state.balance >= TOKEN {
             state.balance -= TOKEN;
             return true;
@@ -168,6 +176,12 @@ mod tests {
         let next = Budget::succeeding(&b, RetryBudgetSettings { ratio: 0.5, min_per_second: 2 });
         assert_eq!((0..10).filter(|_| next.try_withdraw(0)).count(), 4 + 2, "4 tokens and the reserve");
         assert!(!next.try_withdraw(0));
+
+        // Deposits no retry has harvested yet carry on too, at the ratio they were made at.
+        let healthy = budget(0.1, 0);
+        (0..30).for_each(|_| healthy.deposits.increment());
+        let carried = Budget::succeeding(&healthy, RetryBudgetSettings { ratio: 0.5, min_per_second: 0 });
+        assert_eq!((0..10).filter(|_| carried.try_withdraw(0)).count(), 3, "30 first attempts at 0.1");
 
         // The reserve used this second stays used.
         let used = Budget::succeeding(&next, RetryBudgetSettings { ratio: 0.5, min_per_second: 2 });
