@@ -227,11 +227,17 @@ impl Breaker {
     /// its break ends, and the transitions counted so far carry on. A reload during an
     /// outage, to tune the budget or lengthen the break, must not let the outage's traffic
     /// through a fresh, closed breaker. A probe still running under `previous` reports
-    /// there, so here the probe is free again; the window starts empty, as outcomes counted
-    /// under the old settings are not weighed against the new ones.
+    /// there, so here the probe is free again. The outcomes in the window carry on too while
+    /// the window keeps its length (a reload that tunes the budget, the ratio or the break):
+    /// a closed breaker an outage is filling opens when it would have. A window of another
+    /// length starts empty, as its buckets do not line up with the old ones.
     pub(crate) fn succeeding(previous: &Breaker, settings: CircuitBreakerSettings) -> Breaker {
         use std::sync::atomic::Ordering::{Acquire, Relaxed};
+        let same_window = settings.sampling_window == previous.settings.sampling_window;
         let breaker = Breaker::new(settings);
+        if same_window {
+            breaker.carry_window(previous);
+        }
         let state = match previous.state.load(Acquire) {
             PROBING => HALF_OPEN,
             state => state,
@@ -246,6 +252,30 @@ impl Breaker {
             count.store(before.load(Relaxed), Relaxed);
         }
         breaker
+    }
+
+    /// Copies `previous`'s window of outcomes, bucket layout and all, and its quiet period:
+    /// the passes counted since its window last held a failure. Outcomes `previous` records
+    /// while this runs, or after, stay with it.
+    fn carry_window(&self, previous: &Breaker) {
+        use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
+        for (to, from) in [(&self.passes, &previous.passes), (&self.failures, &previous.failures)] {
+            for (to_row, from_row) in to.cells.iter().zip(&from.cells) {
+                for (to_cell, from_cell) in to_row.iter().zip(from_row) {
+                    to_cell.store(from_cell.load(Relaxed), Relaxed);
+                }
+            }
+        }
+        self.floor.store(previous.floor.load(Acquire), Relaxed);
+        self.last_failure.store(previous.last_failure.load(Relaxed), Relaxed);
+        let quiet = previous.quiet.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        // This breaker's quiet count starts from zero: the current quiet period's passes.
+        let quiet_passes = previous.quiet_passes.sum().saturating_sub(quiet.passes_before);
+        self.quiet_passes.add(|counter| counter, quiet_passes);
+        *self.quiet.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) =
+            Quiet { since: quiet.since, passes_before: 0 };
+        self.started.store(previous.started.load(Relaxed), Relaxed);
+        self.active.store(previous.active.load(Acquire), Release);
     }
 
     pub(crate) fn state(&self) -> crate::BreakerState {
@@ -512,6 +542,40 @@ mod tests {
         let after_probe = Breaker::succeeding(&b, longer);
         assert_eq!(after_probe.state(), crate::BreakerState::HalfOpen);
         assert_eq!(after_probe.admit(|| 5_002 * MS), Admission::Probe);
+    }
+
+    #[test]
+    fn a_successor_with_the_same_window_keeps_its_outcomes() {
+        // 4 of 10 outcomes failed, below the ratio of a half: the breaker is closed but filling.
+        let b = breaker(0.5, 10);
+        (0..6).for_each(|i| b.on_pass(|| i * MS, false));
+        (6..10).for_each(|i| b.on_failure(i * MS, false, "p"));
+        assert!(b.is_closed());
+        // A reload tunes only the break: the 10 outcomes stay in the window, and the next
+        // two failures make 6 of 12.
+        let next = Breaker::succeeding(
+            &b,
+            CircuitBreakerSettings { break_duration: Duration::from_secs(9), ..b.settings.clone() },
+        );
+        next.on_failure(10 * MS, false, "p");
+        assert!(next.is_closed(), "5 of 11");
+        next.on_failure(11 * MS, false, "p");
+        assert_eq!(next.state(), crate::BreakerState::Open, "6 of 12");
+
+        // Passes counted while the window held no failure carry on as well.
+        let quiet = breaker(0.5, 4);
+        (0..3).for_each(|i| quiet.on_pass(|| i * MS, false));
+        let next = Breaker::succeeding(&quiet, quiet.settings.clone());
+        (3..5).for_each(|i| next.on_failure(i * MS, false, "p"));
+        assert!(next.is_closed(), "2 of 5: the 3 quiet passes count");
+        next.on_failure(5 * MS, false, "p");
+        assert_eq!(next.state(), crate::BreakerState::Open, "3 of 6");
+
+        // Another window length starts empty.
+        let longer = CircuitBreakerSettings { sampling_window: Duration::from_secs(20), ..b.settings.clone() };
+        let fresh = Breaker::succeeding(&b, longer);
+        (10..19).for_each(|i| fresh.on_failure(i * MS, false, "p"));
+        assert!(fresh.is_closed(), "9 outcomes, below the minimum throughput of 10");
     }
 
     #[test]

@@ -94,8 +94,9 @@ pub fn init() -> Result<Vec<ConfigWarning>, ConfigError> {
 /// A source that has not changed leaves the installed registry as it is (see
 /// [`install`](crate::install)), so reloading on a timer costs no memory. Circuit breakers
 /// and retry budgets go on across a reload, even one that changes their settings: an open
-/// breaker stays open (until the end of its break, as the new settings set it), and saved
-/// retry tokens stay saved.
+/// breaker stays open (until the end of its break, as the new settings set it), a closed one
+/// keeps the outcomes in its window (unless the window's length changed), and saved retry
+/// tokens stay saved.
 ///
 /// ```no_run
 /// resilient::init()?;
