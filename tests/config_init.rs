@@ -77,6 +77,7 @@ fn init_and_reload_verify_call_sites_and_keep_the_last_good_registry() {
     let missing = resilient::init().unwrap_err().to_string();
     assert!(missing.contains("cannot read the configuration"), "{missing}");
     assert_eq!(attempts(), 3, "built-in defaults");
+    assert_eq!(resilient::installed().names().count(), 0, "nothing installed");
 
     // `mail` is missing: a warning naming the call site that was never called.
     config.write(&format!("[policies.graph]\nmax_attempts = 2\n{FAST}\n[policies.archive]\n"));
@@ -103,6 +104,11 @@ fn init_and_reload_verify_call_sites_and_keep_the_last_good_registry() {
     let strict = resilient::reload().unwrap_err().to_string();
     assert!(strict.contains("config_init::send_mail"), "{strict}");
     assert_eq!(attempts(), 2, "a failed reload keeps the last good registry");
+    // And it is what `installed` shows: the configuration in effect.
+    let in_effect = resilient::installed();
+    assert!(!in_effect.is_strict());
+    assert_eq!(in_effect.names().collect::<Vec<_>>(), ["Mail", "archive", "graph"]);
+    assert!(in_effect.to_string().contains("[policies.graph]\nmax_attempts = 2\n"), "{in_effect}");
 
     // An attempt timeout needs an error type that can hold `Rejected`: `send_mail`'s cannot.
     // `archive_mail`'s cannot either, but a plain `fn`'s attempts are never timed out.

@@ -52,8 +52,9 @@
 //! Named policies live in a TOML file that operations change without a rebuild:
 //! [`init`] loads `$RESILIENT_CONFIG`, else `./resilient.toml`, else the built-in defaults,
 //! verifies every `#[retry]` call site against it and installs it; [`reload`] swaps in a new
-//! version. A bad file is a [`ConfigError`] naming every problem with its `file:line:column`,
-//! key path and fix, and never replaces the registry in use.
+//! version, and [`installed`] returns the one in effect. A bad file is a [`ConfigError`]
+//! naming every problem with its `file:line:column`, key path and fix, and never replaces the
+//! registry in use.
 //!
 //! ```
 //! let registry = resilient::Registry::from_toml_str(r#"
@@ -187,7 +188,7 @@ pub use config::{Watcher, watch};
 pub use counters::{BreakerState, BreakerStats, OperationStats, Stats};
 #[cfg(feature = "metrics")]
 pub use export::export_metrics;
-pub use registry::{Registry, RegistryBuilder, install, stats};
+pub use registry::{Registry, RegistryBuilder, install, installed, stats};
 pub use rejected::Rejected;
 pub use resilient_macros::{Transient, retry};
 pub use resilient_policy::{Backoff, Jitter, Nested, Policy, PolicyBuilder, PolicyError};

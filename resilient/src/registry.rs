@@ -499,6 +499,9 @@ impl PolicyEntry {
 /// given, a few hundred bytes each, not with the reloads it is asked for.
 struct Installed {
     generation: u64,
+    /// The registry as it was given, for [`installed`]; replaced by an equal one installed
+    /// since, which may differ in what calls do not use (`strict`, the warnings' positions).
+    registry: Mutex<Registry>,
     /// What a name without a policy of its own runs under.
     defaults: NamedPolicy,
     by_name: HashMap<String, &'static PolicyEntry>,
@@ -515,13 +518,11 @@ impl Installed {
             generation,
             by_name: registry
                 .policies
-                .into_iter()
-                .map(|(name, named)| {
-                    let entry = new_entry(&name, named, generation);
-                    (name, entry)
-                })
+                .iter()
+                .map(|(name, named)| (name.clone(), new_entry(name, named.clone(), generation)))
                 .collect(),
-            defaults: registry.defaults,
+            defaults: registry.defaults.clone(),
+            registry: Mutex::new(registry),
             unnamed: Mutex::new(HashMap::new()),
         }
     }
@@ -556,7 +557,8 @@ static INSTALLING: Mutex<()> = Mutex::new(());
 /// The replaced registry is kept, as calls may still hold its policies: a few hundred bytes
 /// for a few policies. A registry equal to the installed one (the same policies, breakers
 /// and budgets) changes nothing and is not installed again, so a process may reload an
-/// unchanged file on a timer, or on every signal, without growing.
+/// unchanged file on a timer, or on every signal, without growing; [`installed`] returns it,
+/// though, for what calls do not use (`strict`, the warnings' positions).
 ///
 /// ```
 /// use resilient::{Policy, Registry};
@@ -571,6 +573,7 @@ pub fn install(registry: Registry) {
     // SAFETY: CURRENT only ever holds null or a leaked, never freed `Installed`.
     if let Some(installed) = unsafe { CURRENT.load(Ordering::Acquire).as_ref() } {
         if installed.is_made_of(&registry) {
+            *installed.registry.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = registry;
             return;
         }
     }
@@ -578,6 +581,32 @@ pub fn install(registry: Registry) {
     CURRENT.store(Box::leak(Box::new(Installed::new(registry, generation))), Ordering::Release);
     // Published after the registry, so a call that sees the new generation finds it.
     GENERATION.store(generation, Ordering::Release);
+}
+
+/// A copy of the registry in effect: the one [`install`] (or [`init`](crate::init),
+/// [`reload`](crate::reload), `watch`) installed last, or before any, an empty one (the
+/// built-in defaults). Calls that start now run under it. Its `to_string()` is the
+/// configuration in effect, for a log line after a reload or an admin endpoint.
+///
+/// ```
+/// use resilient::Registry;
+///
+/// assert_eq!(resilient::installed().names().count(), 0); // nothing installed yet
+/// let registry = Registry::from_toml_str("[policies.graph]\nmax_attempts = 6\n")?;
+/// resilient::install(registry.clone());
+/// assert_eq!(resilient::installed().resolve("graph").max_attempts(), Some(6));
+/// assert_eq!(resilient::installed().to_string(), registry.to_string());
+/// // An equal registry changes no call, and `installed` shows what else it says:
+/// resilient::install(Registry::from_toml_str("strict = true\n[policies.graph]\nmax_attempts = 6\n")?);
+/// assert!(resilient::installed().is_strict());
+/// # Ok::<(), resilient::ConfigError>(())
+/// ```
+pub fn installed() -> Registry {
+    // SAFETY: CURRENT only ever holds null or a leaked, never freed `Installed`.
+    match unsafe { CURRENT.load(Ordering::Acquire).as_ref() } {
+        Some(installed) => installed.registry.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone(),
+        None => Registry::default(),
+    }
 }
 
 /// Where a call site's policy comes from.

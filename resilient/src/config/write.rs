@@ -9,7 +9,8 @@ use crate::{CircuitBreakerSettings, Registry, RetryBudgetSettings};
 
 /// The registry as a configuration file, every inherited key its backoff uses spelt out: what
 /// [`Registry::from_toml_str`] reads back to the same policies, breakers and budgets. For a
-/// log line at start-up, or an admin endpoint that shows the configuration in effect.
+/// log line at start-up, or an admin endpoint that shows the configuration in effect
+/// ([`installed`](crate::installed)).
 ///
 /// ```
 /// let registry = resilient::Registry::from_toml_str(
