@@ -136,6 +136,12 @@ async fn run(file: &Path) -> Result<(), Box<dyn std::error::Error>> {
     }
     call(&address, Outcome::PriceAfter(BUSY_ATTEMPTS + 1)).await?;
 
+    // What calls run under now, every inherited key spelt out: the edit of step 2.
+    let in_effect = resilient::installed();
+    if in_effect.resolve("quotes").max_attempts() != Some(5) {
+        return Err(format!("the configuration in effect is not the last good one:\n{in_effect}").into());
+    }
+    print!("the configuration in effect:\n{in_effect}");
     println!("{}", resilient::stats());
     Ok(())
 }
