@@ -176,6 +176,8 @@ pub(crate) enum Admission {
 /// clock since the breaker's origin (see `state::PolicyState::now`).
 #[derive(Debug)]
 pub(crate) struct Breaker {
+    /// The policy name, for the breaker's events.
+    policy: &'static str,
     pub(crate) settings: CircuitBreakerSettings,
     state: std::sync::atomic::AtomicU8,
     opened_at: std::sync::atomic::AtomicU64,
@@ -202,9 +204,10 @@ pub(crate) struct Breaker {
 }
 
 impl Breaker {
-    pub(crate) fn new(settings: CircuitBreakerSettings) -> Self {
+    pub(crate) fn new(policy: &'static str, settings: CircuitBreakerSettings) -> Self {
         use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64};
         Breaker {
+            policy,
             passes: Buckets::new(settings.sampling_window),
             failures: Buckets::new(settings.sampling_window),
             active: AtomicBool::new(false),
@@ -234,7 +237,7 @@ impl Breaker {
     pub(crate) fn succeeding(previous: &Breaker, settings: CircuitBreakerSettings) -> Breaker {
         use std::sync::atomic::Ordering::{Acquire, Relaxed};
         let same_window = settings.sampling_window == previous.settings.sampling_window;
-        let breaker = Breaker::new(settings);
+        let breaker = Breaker::new(previous.policy, settings);
         if same_window {
             breaker.carry_window(previous);
         }
@@ -397,7 +400,7 @@ impl Breaker {
     /// A transient or throttled failure. Opens the breaker when the window holds at least
     /// `minimum_throughput` outcomes and the failure ratio reaches `failure_ratio`; a failed
     /// probe re-opens it.
-    pub(crate) fn on_failure(&self, now: u64, probe: bool, policy: &str) {
+    pub(crate) fn on_failure(&self, now: u64, probe: bool) {
         use std::sync::atomic::Ordering::{AcqRel, Acquire};
         if !self.active.load(Acquire) {
             self.wake(now);
@@ -408,7 +411,7 @@ impl Breaker {
             if self.state.compare_exchange(PROBING, OPEN, AcqRel, Acquire).is_ok() {
                 self.opened_at.store(now, std::sync::atomic::Ordering::Release);
                 self.opened.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                self.open_event(policy, "the probe failed", 1, 1);
+                self.open_event("the probe failed", 1, 1);
             }
             return;
         }
@@ -428,7 +431,7 @@ impl Breaker {
         if tripped && self.state.compare_exchange(CLOSED, OPEN, AcqRel, Acquire).is_ok() {
             self.opened_at.store(now, std::sync::atomic::Ordering::Release);
             self.opened.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            self.open_event(policy, "the failure ratio was reached", failures, outcomes);
+            self.open_event("the failure ratio was reached", failures, outcomes);
         }
     }
 
@@ -448,10 +451,10 @@ impl Breaker {
         let _ = self.state.compare_exchange(PROBING, HALF_OPEN, AcqRel, Acquire);
     }
 
-    fn open_event(&self, policy: &str, reason: &str, failures: u64, outcomes: u64) {
+    fn open_event(&self, reason: &str, failures: u64, outcomes: u64) {
         tracing::warn!(
             target: "resilient",
-            policy,
+            policy = self.policy,
             failures,
             outcomes,
             break_ms = self.settings.break_duration.as_millis() as u64,
@@ -461,7 +464,7 @@ impl Breaker {
 
     /// The state as `BreakerState` displays it, the words of the statistics too.
     fn transition_event(&self, state: crate::BreakerState) {
-        tracing::info!(target: "resilient", state = %state, "circuit breaker {state}");
+        tracing::info!(target: "resilient", policy = self.policy, state = %state, "circuit breaker {state}");
     }
 }
 
@@ -472,12 +475,15 @@ mod tests {
     const MS: u64 = 1_000_000;
 
     fn breaker(ratio: f64, throughput: u32) -> Breaker {
-        Breaker::new(CircuitBreakerSettings {
-            failure_ratio: ratio,
-            minimum_throughput: throughput,
-            sampling_window: Duration::from_secs(10),
-            break_duration: Duration::from_secs(5),
-        })
+        Breaker::new(
+            "p",
+            CircuitBreakerSettings {
+                failure_ratio: ratio,
+                minimum_throughput: throughput,
+                sampling_window: Duration::from_secs(10),
+                break_duration: Duration::from_secs(5),
+            },
+        )
     }
 
     #[test]
@@ -487,10 +493,10 @@ mod tests {
             b.on_pass(|| t * MS, false);
         }
         for t in 5..9 {
-            b.on_failure(t * MS, false, "p");
+            b.on_failure(t * MS, false);
             assert!(b.is_closed(), "{} outcomes are below the throughput", t + 1);
         }
-        b.on_failure(9 * MS, false, "p");
+        b.on_failure(9 * MS, false);
         assert_eq!(b.state(), crate::BreakerState::Open, "10 outcomes, 5 failures: both met");
 
         let below_ratio = breaker(0.5, 10);
@@ -498,7 +504,7 @@ mod tests {
             below_ratio.on_pass(|| t * MS, false);
         }
         for t in 6..10 {
-            below_ratio.on_failure(t * MS, false, "p");
+            below_ratio.on_failure(t * MS, false);
         }
         assert!(below_ratio.is_closed(), "10 outcomes but a ratio of 0.4");
     }
@@ -515,11 +521,11 @@ mod tests {
                 t += 1;
             }
             for _ in 1..failures {
-                b.on_failure(t * MS, false, "p");
+                b.on_failure(t * MS, false);
                 t += 1;
             }
             assert!(b.is_closed(), "{ratio}: an outcome short of the throughput");
-            b.on_failure(t * MS, false, "p");
+            b.on_failure(t * MS, false);
             assert_eq!(b.state(), crate::BreakerState::Open, "{failures} failures of {outcomes} reach {ratio}");
         }
     }
@@ -527,8 +533,8 @@ mod tests {
     #[test]
     fn a_successor_stays_open_with_the_same_break_and_frees_a_running_probe() {
         let b = breaker(0.5, 2);
-        b.on_failure(0, false, "p");
-        b.on_failure(MS, false, "p");
+        b.on_failure(0, false);
+        b.on_failure(MS, false);
         let longer = CircuitBreakerSettings { break_duration: Duration::from_secs(8), ..b.settings.clone() };
         let next = Breaker::succeeding(&b, longer.clone());
         assert_eq!(next.state(), crate::BreakerState::Open);
@@ -549,7 +555,7 @@ mod tests {
         // 4 of 10 outcomes failed, below the ratio of a half: the breaker is closed but filling.
         let b = breaker(0.5, 10);
         (0..6).for_each(|i| b.on_pass(|| i * MS, false));
-        (6..10).for_each(|i| b.on_failure(i * MS, false, "p"));
+        (6..10).for_each(|i| b.on_failure(i * MS, false));
         assert!(b.is_closed());
         // A reload tunes only the break: the 10 outcomes stay in the window, and the next
         // two failures make 6 of 12.
@@ -557,57 +563,57 @@ mod tests {
             &b,
             CircuitBreakerSettings { break_duration: Duration::from_secs(9), ..b.settings.clone() },
         );
-        next.on_failure(10 * MS, false, "p");
+        next.on_failure(10 * MS, false);
         assert!(next.is_closed(), "5 of 11");
-        next.on_failure(11 * MS, false, "p");
+        next.on_failure(11 * MS, false);
         assert_eq!(next.state(), crate::BreakerState::Open, "6 of 12");
 
         // Passes counted while the window held no failure carry on as well.
         let quiet = breaker(0.5, 4);
         (0..3).for_each(|i| quiet.on_pass(|| i * MS, false));
         let next = Breaker::succeeding(&quiet, quiet.settings.clone());
-        (3..5).for_each(|i| next.on_failure(i * MS, false, "p"));
+        (3..5).for_each(|i| next.on_failure(i * MS, false));
         assert!(next.is_closed(), "2 of 5: the 3 quiet passes count");
-        next.on_failure(5 * MS, false, "p");
+        next.on_failure(5 * MS, false);
         assert_eq!(next.state(), crate::BreakerState::Open, "3 of 6");
 
         // Another window length starts empty.
         let longer = CircuitBreakerSettings { sampling_window: Duration::from_secs(20), ..b.settings.clone() };
         let fresh = Breaker::succeeding(&b, longer);
-        (10..19).for_each(|i| fresh.on_failure(i * MS, false, "p"));
+        (10..19).for_each(|i| fresh.on_failure(i * MS, false));
         assert!(fresh.is_closed(), "9 outcomes, below the minimum throughput of 10");
     }
 
     #[test]
     fn the_window_slides() {
         let b = breaker(0.5, 4);
-        b.on_failure(0, false, "p");
-        b.on_failure(MS, false, "p");
+        b.on_failure(0, false);
+        b.on_failure(MS, false);
         // 10 s later the two failures have left the window.
         b.on_pass(|| 10_500 * MS, false);
-        b.on_failure(10_600 * MS, false, "p");
-        b.on_failure(10_700 * MS, false, "p");
+        b.on_failure(10_600 * MS, false);
+        b.on_failure(10_700 * MS, false);
         assert!(b.is_closed(), "3 outcomes in the window: the first two failures have left it");
-        b.on_failure(10_800 * MS, false, "p");
+        b.on_failure(10_800 * MS, false);
         assert_eq!(b.state(), crate::BreakerState::Open, "3 failures of 4 outcomes");
     }
 
     #[test]
     fn half_open_lets_one_probe_through_and_its_outcome_decides() {
         let b = breaker(0.5, 2);
-        b.on_failure(0, false, "p");
-        b.on_failure(MS, false, "p");
+        b.on_failure(0, false);
+        b.on_failure(MS, false);
         assert_eq!(b.admit(|| 2 * MS), Admission::Rejected(Duration::from_nanos(5_000 * MS - MS)));
         assert_eq!(b.admit(|| 5_001 * MS), Admission::Probe);
         assert_eq!(b.admit(|| 5_001 * MS), Admission::Rejected(Duration::ZERO), "one probe at a time");
-        b.on_failure(5_002 * MS, true, "p");
+        b.on_failure(5_002 * MS, true);
         assert_eq!(b.state(), crate::BreakerState::Open, "a failed probe re-opens");
         assert!(matches!(b.admit(|| 6_000 * MS), Admission::Rejected(_)));
         assert_eq!(b.admit(|| 10_002 * MS), Admission::Probe);
         b.on_pass(|| 10_003 * MS, true);
         assert!(b.is_closed(), "a successful probe closes");
         // The outage's failures no longer count.
-        b.on_failure(10_004 * MS, false, "p");
+        b.on_failure(10_004 * MS, false);
         assert!(b.is_closed());
         assert_eq!(
             (b.opened.load(std::sync::atomic::Ordering::Relaxed), b.closed.load(std::sync::atomic::Ordering::Relaxed)),
@@ -622,10 +628,10 @@ mod tests {
         for t in 2..=3 {
             b.on_pass(|| panic!("a quiet breaker reads the clock only once, at its first pass: {t}"), false);
         }
-        b.on_failure(4_000 * MS, false, "p");
-        b.on_failure(5_000 * MS, false, "p");
+        b.on_failure(4_000 * MS, false);
+        b.on_failure(5_000 * MS, false);
         assert!(b.is_closed(), "2 failures of 5 outcomes");
-        b.on_failure(6_000 * MS, false, "p");
+        b.on_failure(6_000 * MS, false);
         assert_eq!(b.state(), crate::BreakerState::Open, "3 failures of 6 outcomes");
     }
 
@@ -635,7 +641,7 @@ mod tests {
         // the pass that began the quiet period on another thread.
         let b = breaker(0.5, 2);
         b.on_pass(|| 2_000 * MS, false);
-        b.on_failure(1_000 * MS, false, "p");
+        b.on_failure(1_000 * MS, false);
         assert_eq!(b.state(), crate::BreakerState::Open, "1 failure of 2 outcomes: the pass is counted");
     }
 
@@ -646,17 +652,17 @@ mod tests {
         b.on_pass(|| 0, false);
         (1..=100).for_each(|_| b.on_pass(|| unreachable!(), false));
         for n in 0..9 {
-            b.on_failure(100_500 * MS + n, false, "p");
+            b.on_failure(100_500 * MS + n, false);
         }
         assert!(b.is_closed(), "9 failures against about 10 passes");
-        b.on_failure(100_500 * MS + 9, false, "p");
+        b.on_failure(100_500 * MS + 9, false);
         assert_eq!(b.state(), crate::BreakerState::Open, "10 failures against about 10 passes");
     }
 
     #[test]
     fn the_window_falls_quiet_again_when_its_failures_leave() {
         let b = breaker(0.5, 100);
-        b.on_failure(0, false, "p");
+        b.on_failure(0, false);
         b.on_pass(|| 5_000 * MS, false);
         b.on_pass(|| 10_000 * MS, false);
         b.on_pass(|| panic!("quiet again: no clock"), false);
@@ -665,7 +671,7 @@ mod tests {
     #[test]
     fn a_cancelled_probe_lets_another_call_probe() {
         let b = breaker(0.5, 1);
-        b.on_failure(0, false, "p");
+        b.on_failure(0, false);
         assert_eq!(b.admit(|| 6_000 * MS), Admission::Probe);
         b.release_probe();
         assert_eq!(b.admit(|| 6_000 * MS), Admission::Probe);

@@ -153,7 +153,9 @@
 //!
 //! Each retry is a `WARN` event with `policy`, `operation`, `attempt`, `max_attempts` (0 when
 //! unbounded), `delay_ms`, `throttled` and `error`; giving up is one `ERROR` event with
-//! `attempts`, `elapsed_ms`, `reason` and `error`. A first-try success logs nothing.
+//! `attempts`, `elapsed_ms`, `reason` and `error`. A first-try success logs nothing. A circuit
+//! breaker that opens is a `WARN` event with `policy`, `failures`, `outcomes` and `break_ms`;
+//! one that half-opens or closes, an `INFO` event with `policy` and `state`.
 
 #![deny(missing_docs)]
 // On docs.rs: mark the items of each feature with the feature they need.

@@ -628,7 +628,7 @@ impl<C: Clock> Progress<C> {
         if let Some((shared, breaker)) = breaker {
             match classification {
                 Classification::Permanent => breaker.on_pass(|| shared.nanos_at(now.get()), probe),
-                _ => breaker.on_failure(shared.nanos_at(now.get()), probe, site.policy_name()),
+                _ => breaker.on_failure(shared.nanos_at(now.get()), probe),
             }
             self.flags &= !flag::PROBE;
         }

@@ -67,11 +67,12 @@ pub(crate) fn for_policy(
     }
     let previous_breaker = newest.and_then(|state| state.breaker.as_ref());
     let previous_budget = newest.and_then(|state| state.budget.as_ref());
+    let name: &'static str = Box::leak(name.to_owned().into_boxed_str());
     let state: &'static PolicyState = Box::leak(Box::new(PolicyState {
-        name: Box::leak(name.to_owned().into_boxed_str()),
+        name,
         breaker: breaker.cloned().map(|settings| match previous_breaker {
             Some(previous) => Breaker::succeeding(previous, settings),
-            None => Breaker::new(settings),
+            None => Breaker::new(name, settings),
         }),
         budget: budget.cloned().map(|settings| match previous_budget {
             Some(previous) => Budget::succeeding(previous, settings),
