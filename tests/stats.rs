@@ -76,6 +76,7 @@ trait Fetch {
 
 struct Primary;
 struct Replica;
+struct Archive;
 
 /// The body both implementations share.
 fn attempt(fail_first: bool, calls: &AtomicU32) -> Result<(), Error> {
@@ -96,6 +97,14 @@ impl Fetch for Replica {
     }
 }
 
+impl Fetch for Archive {
+    /// Named apart, so its counters are its own.
+    #[retry(max_attempts = 2, backoff = "fixed", initial_delay = "1ms", operation = "stats::Archive::fetch")]
+    async fn fetch(&self, fail_first: bool, calls: &AtomicU32) -> Result<(), Error> {
+        attempt(fail_first, calls)
+    }
+}
+
 #[tokio::test(start_paused = true)]
 async fn call_sites_with_the_same_policy_and_operation_are_counted_together() {
     Primary.fetch(true, &AtomicU32::new(0)).await.unwrap();
@@ -107,4 +116,12 @@ async fn call_sites_with_the_same_policy_and_operation_are_counted_together() {
     assert_eq!(rows.len(), 1, "one row per policy and operation, as events and metrics label them: {rows:#?}");
     let op = rows[0];
     assert_eq!((op.calls, op.attempts, op.retries, op.successes, op.retried_calls), (3, 4, 1, 3, 1));
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_operation_named_in_the_attribute_is_counted_under_that_name() {
+    Archive.fetch(true, &AtomicU32::new(0)).await.unwrap();
+    let stats = Registry::default().stats();
+    let archive = stats.operation("stats::Archive::fetch").expect("counted under its own name");
+    assert_eq!((archive.calls, archive.attempts, archive.retries), (1, 2, 1));
 }

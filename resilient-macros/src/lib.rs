@@ -27,6 +27,10 @@ use proc_macro::TokenStream;
 /// (`anyhow::Error`, `Box<dyn Error>`, another crate's type), or to overrule the impl at one
 /// call site. An attempt that times out is transient whatever the classifier says.
 ///
+/// And `operation = "name"` names the function in its events, counters and metrics, in place
+/// of `module::path::function`: two methods of one name in one module (`get` on two clients,
+/// or one trait method's implementations) are otherwise counted together.
+///
 /// Inline keys: `max_attempts` (an integer, or `"unbounded"` with `max_elapsed`), `backoff`
 /// (`"immediate"`, `"fixed"`, `"incremental"`, `"exponential"`, `"decorrelated"`),
 /// `initial_delay`, `increment`, `multiplier`, `jitter` (`"none"`, `"full"`, `"equal"`),

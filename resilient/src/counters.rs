@@ -304,7 +304,7 @@ impl SiteCounters {
 pub struct OperationStats {
     /// The policy name (`inline` for an inline policy).
     pub policy: &'static str,
-    /// `module::path::function`.
+    /// `module::path::function`, or the name `#[retry(operation = "...")]` gives.
     pub operation: &'static str,
     /// Calls started.
     pub calls: u64,
@@ -509,7 +509,8 @@ impl fmt::Display for BreakerStats {
 pub struct Stats {
     /// One entry per policy and operation, sorted by policy then operation. `#[retry]`
     /// functions that share both (implementations of one trait method in one module) are
-    /// counted together, as their events and metrics are labelled alike.
+    /// counted together, as their events and metrics are labelled alike, unless one is named
+    /// apart with `#[retry(operation = "...")]`.
     pub operations: Vec<OperationStats>,
     /// One entry per policy name with a circuit breaker in a registry installed so far (the
     /// newest breaker of each name), sorted by policy.

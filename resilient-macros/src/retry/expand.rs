@@ -341,8 +341,13 @@ fn site_items(plan: &Plan, function: &ItemFn) -> TokenStream {
         let krate = &plan.krate;
         quote!(#krate::__private)
     };
-    let name = function.sig.ident.to_string();
-    let operation = quote!(::core::concat!(::core::module_path!(), "::", #name));
+    let operation = match &plan.operation {
+        Some(operation) => quote!(#operation),
+        None => {
+            let name = function.sig.ident.to_string();
+            quote!(::core::concat!(::core::module_path!(), "::", #name))
+        }
+    };
     let is_async = function.sig.asyncness.is_some();
     let holds_rejection = match &plan.static_error_type {
         Some(error) => quote!(::core::option::Option::Some({

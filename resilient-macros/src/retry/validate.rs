@@ -68,6 +68,9 @@ pub struct Plan {
     /// Inline keys the policy's backoff ignores (`multiplier` without `exponential`…), each
     /// with where it is written and the configuration file's warning for it.
     pub ignored_keys: Vec<(Span, String)>,
+    /// `operation = "name"`: the call site's name in events, counters and metrics, in place
+    /// of `module::path::function`.
+    pub operation: Option<String>,
 }
 
 /// What `#[retry(...)]`'s arguments say, checked.
@@ -77,11 +80,12 @@ struct Arguments {
     inline_timeout: Option<Span>,
     classify: Option<Expr>,
     ignored_keys: Vec<(Span, String)>,
+    operation: Option<String>,
 }
 
 pub fn validate(args: RetryArgs, function: &ItemFn) -> syn::Result<Plan> {
     let sig = &function.sig;
-    let Arguments { source, krate, inline_timeout, classify, ignored_keys } =
+    let Arguments { source, krate, inline_timeout, classify, ignored_keys, operation } =
         check_arguments(args, sig.asyncness.is_some())?;
     if let Some(constness) = &sig.constness {
         return Err(syn::Error::new(
@@ -161,6 +165,7 @@ pub fn validate(args: RetryArgs, function: &ItemFn) -> syn::Result<Plan> {
         inline_timeout,
         classify,
         ignored_keys,
+        operation,
     })
 }
 
@@ -168,6 +173,7 @@ fn check_arguments(args: RetryArgs, asynchronous: bool) -> syn::Result<Arguments
     let mut policy_name: Option<String> = None;
     let mut krate: Option<syn::Path> = None;
     let mut classify: Option<Expr> = None;
+    let mut operation: Option<String> = None;
     let mut inline: Vec<(Ident, Expr)> = Vec::new();
     let mut seen: Vec<String> = Vec::new();
     for (key, value) in args.pairs {
@@ -195,6 +201,19 @@ fn check_arguments(args: RetryArgs, asynchronous: bool) -> syn::Result<Arguments
                 let path = syn::parse_str::<syn::Path>(&text).map_err(|_| crate::not_a_path(&text, value.span()))?;
                 krate = Some(path);
             }
+            "operation" => {
+                let text = string_literal(
+                    &value,
+                    "`operation` expects the name events and counters give this function, as a string, e.g. `operation = \"GraphClient::get\"`",
+                )?;
+                if text.trim().is_empty() {
+                    return Err(syn::Error::new_spanned(
+                        value,
+                        "the operation name is empty; write e.g. `operation = \"GraphClient::get\"`, or leave `operation` out for `module::path::function`",
+                    ));
+                }
+                operation = Some(text);
+            }
             // A function (or a closure): anything else would be evaluated again at each failure.
             "classify" => match value {
                 Expr::Path(_) | Expr::Closure(_) => classify = Some(value),
@@ -202,11 +221,11 @@ fn check_arguments(args: RetryArgs, asynchronous: bool) -> syn::Result<Arguments
             },
             _ if KEYS.contains(&name.as_str()) => inline.push((key, value)),
             _ => {
-                let known = KEYS.iter().copied().chain(["policy", "classify", "crate"]);
+                let known = KEYS.iter().copied().chain(["policy", "classify", "operation", "crate"]);
                 let message = match did_you_mean(&name, known) {
                     Some(suggestion) => format!("unknown argument `{name}`; did you mean `{suggestion}`?"),
                     None => format!(
-                        "unknown argument `{name}`; expected `policy = \"name\"`, `classify = path`, `crate = \"path\"` or policy keys: {}",
+                        "unknown argument `{name}`; expected `policy = \"name\"`, `classify = path`, `operation = \"name\"`, `crate = \"path\"` or policy keys: {}",
                         KEYS.map(|k| format!("`{k}`")).join(", ")
                     ),
                 };
@@ -242,7 +261,7 @@ fn check_arguments(args: RetryArgs, asynchronous: bool) -> syn::Result<Arguments
             .collect(),
         Source::Named(_) => Vec::new(),
     };
-    Ok(Arguments { source, krate, inline_timeout: timeout, classify, ignored_keys })
+    Ok(Arguments { source, krate, inline_timeout: timeout, classify, ignored_keys, operation })
 }
 
 const CLASSIFY_EXPECTS_A_FUNCTION: &str = "`classify` expects a function that classifies the error, e.g. `classify = classify_http` with `fn classify_http(error: &E) -> resilient::Classification`, or a closure `|error: &E| ...`";
