@@ -18,18 +18,27 @@ pub fn did_you_mean<'a>(input: &str, candidates: impl IntoIterator<Item = &'a st
         .map(|(_, candidate)| candidate)
 }
 
-/// Levenshtein distance, case-insensitive.
+/// Edits between `a` and `b`, case-insensitive: an insertion, a deletion, a substitution, or
+/// a swap of two neighbouring characters (the commonest typo: `grpah`) is one edit each. The
+/// optimal string alignment distance: Levenshtein's, with swaps.
 fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.to_lowercase().chars().collect();
     let b: Vec<char> = b.to_lowercase().chars().collect();
+    // Rows of the table: `previous` is `a[..i]` against every prefix of `b`, `before` the row
+    // above it.
+    let mut before: Vec<usize> = Vec::new();
     let mut previous: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.iter().enumerate() {
         let mut current = vec![i + 1; b.len() + 1];
         for (j, cb) in b.iter().enumerate() {
             let substitution = previous[j] + usize::from(ca != cb);
-            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+            let mut edits = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+            if i > 0 && j > 0 && *ca == b[j - 1] && a[i - 1] == *cb {
+                edits = edits.min(before[j - 1] + 1);
+            }
+            current[j + 1] = edits;
         }
-        previous = current;
+        before = std::mem::replace(&mut previous, current);
     }
     previous[b.len()]
 }
@@ -43,6 +52,10 @@ mod tests {
         assert_eq!(edit_distance("kitten", "sitting"), 3);
         assert_eq!(edit_distance("", "abc"), 3);
         assert_eq!(edit_distance("Full", "full"), 0);
+        // Two neighbours swapped are one edit, not two.
+        assert_eq!(edit_distance("grpah", "graph"), 1);
+        assert_eq!(edit_distance("ab", "ba"), 1);
+        assert_eq!(edit_distance("max_attmepts", "max_attempts"), 1);
     }
 
     #[test]
@@ -51,5 +64,7 @@ mod tests {
         assert_eq!(did_you_mean("exponental", kinds), Some("exponential"));
         assert_eq!(did_you_mean("fixd", kinds), Some("fixed"));
         assert_eq!(did_you_mean("linear", kinds), None);
+        // A five-letter name may have one edit: a swap is one.
+        assert_eq!(did_you_mean("grpah", ["mail", "graph"]), Some("graph"));
     }
 }
