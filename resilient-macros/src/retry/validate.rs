@@ -184,17 +184,11 @@ fn check_arguments(args: RetryArgs, asynchronous: bool) -> syn::Result<Arguments
         seen.push(name.clone());
         match name.as_str() {
             "policy" => {
-                let text = string_literal(
+                policy_name = Some(name_literal(
                     &value,
                     "`policy` expects the name of a policy as a string, e.g. `policy = \"graph\"`",
-                )?;
-                if text.trim().is_empty() {
-                    return Err(syn::Error::new(
-                        value.span(),
-                        "the policy name is empty; write e.g. `policy = \"graph\"`, or `#[retry]` alone for the `default` policy",
-                    ));
-                }
-                policy_name = Some(text);
+                    "the policy name is empty; write e.g. `policy = \"graph\"`, or `#[retry]` alone for the `default` policy",
+                )?);
             }
             "crate" => {
                 let text = string_literal(&value, crate::CRATE_EXPECTS_A_PATH)?;
@@ -202,17 +196,11 @@ fn check_arguments(args: RetryArgs, asynchronous: bool) -> syn::Result<Arguments
                 krate = Some(path);
             }
             "operation" => {
-                let text = string_literal(
+                operation = Some(name_literal(
                     &value,
                     "`operation` expects the name events and counters give this function, as a string, e.g. `operation = \"GraphClient::get\"`",
-                )?;
-                if text.trim().is_empty() {
-                    return Err(syn::Error::new_spanned(
-                        value,
-                        "the operation name is empty; write e.g. `operation = \"GraphClient::get\"`, or leave `operation` out for `module::path::function`",
-                    ));
-                }
-                operation = Some(text);
+                    "the operation name is empty; write e.g. `operation = \"GraphClient::get\"`, or leave `operation` out for `module::path::function`",
+                )?);
             }
             // A function (or a closure): anything else would be evaluated again at each failure.
             "classify" => match value {
@@ -313,6 +301,16 @@ fn literal_value(value: &Expr) -> syn::Result<Literal> {
         },
         _ => Err(not_literal()),
     }
+}
+
+/// A name written as a string literal that is not blank; `not_a_string` and `blank` are the
+/// errors otherwise.
+fn name_literal(value: &Expr, not_a_string: &str, blank: &str) -> syn::Result<String> {
+    let text = string_literal(value, not_a_string)?;
+    if text.trim().is_empty() {
+        return Err(syn::Error::new_spanned(value, blank));
+    }
+    Ok(text)
 }
 
 fn string_literal(value: &Expr, message: &str) -> syn::Result<String> {
