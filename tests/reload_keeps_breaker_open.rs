@@ -1,6 +1,7 @@
 //! A reload that changes a policy's retry budget or its breaker's settings, as operations do
 //! in the middle of an outage, keeps an open breaker open: the outage's traffic does not go
-//! through a fresh, closed one.
+//! through a fresh, closed one. A closed breaker keeps the outcomes in its window, so an
+//! outage that was filling it opens it when it would have.
 
 use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
 use std::time::Duration;
@@ -46,6 +47,9 @@ async fn an_open_breaker_stays_open_across_reloads_that_tune_it() {
     let calls = AtomicU32::new(0);
     install(Duration::from_secs(5), 0.1);
     assert_eq!(call(&calls).await, Err(Error::Unavailable));
+    // A reload between the two failures keeps the first in the window: the second makes two
+    // failures of two outcomes, the minimum, and opens the breaker.
+    install(Duration::from_secs(5), 0.15);
     assert_eq!(call(&calls).await, Err(Error::Unavailable));
     assert_eq!(breaker().state, BreakerState::Open, "two failures of two outcomes");
 
