@@ -116,6 +116,16 @@ impl Buckets {
         self.add_n(now, 1);
     }
 
+    /// Every cell of `other`, a window of the same width: its counts, in the same buckets.
+    fn copy_from(&self, other: &Buckets) {
+        use std::sync::atomic::Ordering::Relaxed;
+        for (row, other_row) in self.cells.iter().zip(&other.cells) {
+            for (cell, other_cell) in row.iter().zip(other_row) {
+                cell.store(other_cell.load(Relaxed), Relaxed);
+            }
+        }
+    }
+
     /// Adds `n` outcomes to the bucket of `now`.
     fn add_n(&self, now: u64, n: u64) {
         use std::sync::atomic::Ordering::Relaxed;
@@ -262,13 +272,8 @@ impl Breaker {
     /// while this runs, or after, stay with it.
     fn carry_window(&self, previous: &Breaker) {
         use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
-        for (to, from) in [(&self.passes, &previous.passes), (&self.failures, &previous.failures)] {
-            for (to_row, from_row) in to.cells.iter().zip(&from.cells) {
-                for (to_cell, from_cell) in to_row.iter().zip(from_row) {
-                    to_cell.store(from_cell.load(Relaxed), Relaxed);
-                }
-            }
-        }
+        self.passes.copy_from(&previous.passes);
+        self.failures.copy_from(&previous.failures);
         self.floor.store(previous.floor.load(Acquire), Relaxed);
         self.last_failure.store(previous.last_failure.load(Relaxed), Relaxed);
         let quiet = previous.quiet.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
