@@ -76,17 +76,21 @@ pub fn expand(plan: Plan, mut function: ItemFn) -> TokenStream {
             receiver::rename_self(&mut body);
             let attempt_self = syn::Ident::new(receiver::ATTEMPT_SELF, receiver.self_token.span);
             let mutability = receiver.mutability.take();
-            let take = if matches!(passing, Passing::Pinned) {
-                slots.push(quote!(let mut #attempt_self = self;));
-                re_borrow(passing, &attempt_self)
-            } else if matches!(passing, Passing::Copied) {
-                slots.push(quote!(let #attempt_self = self;));
-                quote!(#attempt_self)
-            } else {
-                slots.push(quote!(let mut #attempt_self = ::core::option::Option::Some(self);));
-                // Spanned on the type (`Box<Self>` in `self: Box<Self>`; `self` alone else), so
-                // that "not `Clone`" points there.
-                take_from_slot(quote!(#private::take_or_clone_self), &attempt_self, receiver.ty.span())
+            let take = match passing {
+                Passing::Pinned => {
+                    slots.push(quote!(let mut #attempt_self = self;));
+                    re_borrow(passing, &attempt_self)
+                }
+                Passing::Copied => {
+                    slots.push(quote!(let #attempt_self = self;));
+                    quote!(#attempt_self)
+                }
+                _ => {
+                    slots.push(quote!(let mut #attempt_self = ::core::option::Option::Some(self);));
+                    // Spanned on the type (`Box<Self>` in `self: Box<Self>`; `self` alone else),
+                    // so that "not `Clone`" points there.
+                    take_from_slot(quote!(#private::take_or_clone_self), &attempt_self, receiver.ty.span())
+                }
             };
             bindings.push(quote!(let #mutability #attempt_self = #take;));
             continue;

@@ -324,14 +324,14 @@ pub fn passing(arg: &FnArg) -> Passing {
     // A receiver's type is written out by `syn` for the short forms too: `&self` is `&Self`,
     // `self` is `Self`.
     let (FnArg::Receiver(syn::Receiver { ty, .. }) | FnArg::Typed(syn::PatType { ty, .. })) = arg;
-    let binds_mutably = match arg {
+    let rebindable = match arg {
         // `mut self: &Self`; in `&mut self`, the `mut` is the reference's.
         FnArg::Receiver(receiver) => receiver.reference.is_none() && receiver.mutability.is_some(),
         FnArg::Typed(typed) => binds_mutably(&typed.pat),
     };
     match ungrouped(ty) {
         Type::Reference(reference) if reference.mutability.is_some() => Passing::Unique,
-        Type::Reference(_) if binds_mutably => Passing::Copied,
+        Type::Reference(_) if rebindable => Passing::Copied,
         Type::Reference(_) => Passing::Shared,
         // Neither is `Clone`, and both re-borrow as `&mut T` does: a caller passing one would
         // otherwise have to change the function's signature to use `#[retry]`.
