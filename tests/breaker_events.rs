@@ -3,41 +3,21 @@
 //! recorded by a subscriber, and no other test may meanwhile ask the same call sites with none.)
 
 use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use resilient::{CircuitBreakerSettings, Policy, Registry, retry};
-use tracing::field::{Field, Visit};
-use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
+use tracing::Level;
 
 mod common;
 use common::Error;
+#[path = "common/events.rs"]
+mod events;
 
 static DOWN: AtomicBool = AtomicBool::new(true);
 
 #[retry(policy = "graph")]
 async fn call() -> Result<(), Error> {
     if DOWN.load(SeqCst) { Err(Error::Unavailable) } else { Ok(()) }
-}
-
-/// Each event as its level, then ` name=value` for each field.
-#[derive(Clone, Default)]
-struct Events(Arc<Mutex<Vec<String>>>);
-
-struct Fields(String);
-
-impl Visit for Fields {
-    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        self.0.push_str(&format!(" {}={value:?}", field.name()));
-    }
-}
-
-impl<S: tracing::Subscriber> Layer<S> for Events {
-    fn on_event(&self, event: &tracing::Event<'_>, _: Context<'_, S>) {
-        let mut fields = Fields(event.metadata().level().to_string());
-        event.record(&mut fields);
-        self.0.lock().unwrap().push(fields.0);
-    }
 }
 
 #[test]
@@ -51,10 +31,7 @@ fn each_transition_is_an_event_naming_the_policy() {
     let policy = Policy::builder().max_attempts(1).build().unwrap();
     resilient::install(Registry::builder().policy("graph", policy).circuit_breaker("graph", breaker).build().unwrap());
 
-    let events = Events::default();
-    let subscriber = tracing_subscriber::registry().with(events.clone());
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap();
-    tracing::subscriber::with_default(subscriber, || {
+    let events = events::recorded(|runtime| {
         runtime.block_on(async {
             assert!(call().await.is_err());
             assert!(call().await.is_err()); // 2 failures of 2 outcomes: open
@@ -64,11 +41,19 @@ fn each_transition_is_an_event_naming_the_policy() {
         });
     });
 
-    let events = events.0.lock().unwrap();
-    let transitions: Vec<&String> = events.iter().filter(|event| event.contains("circuit breaker")).collect();
+    let transitions: Vec<_> = events
+        .iter()
+        .filter(|event| event.fields.get("message").is_some_and(|m| m.starts_with("circuit breaker")))
+        .collect();
     assert_eq!(transitions.len(), 3, "{events:#?}");
-    assert!(transitions.iter().all(|event| event.contains(r#"policy="graph""#)), "{transitions:#?}");
-    assert!(transitions[0].starts_with("WARN") && transitions[0].contains("opened"), "{transitions:#?}");
-    assert!(transitions[1].starts_with("INFO") && transitions[1].contains("state=half-open"), "{transitions:#?}");
-    assert!(transitions[2].starts_with("INFO") && transitions[2].contains("state=closed"), "{transitions:#?}");
+    assert!(
+        transitions.iter().all(|event| event.fields.get("policy").map(String::as_str) == Some("graph")),
+        "{transitions:#?}"
+    );
+    assert_eq!(transitions[0].level, Level::WARN);
+    assert!(transitions[0].fields["message"].starts_with("circuit breaker opened"), "{transitions:#?}");
+    let half_open_then_closed = [(Level::INFO, "half-open"), (Level::INFO, "closed")];
+    for (event, (level, state)) in transitions[1..].iter().zip(half_open_then_closed) {
+        assert_eq!((event.level, event.fields.get("state").map(String::as_str)), (level, Some(state)), "{event:?}");
+    }
 }

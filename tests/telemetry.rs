@@ -1,51 +1,13 @@
 //! The `tracing` events of a call, checked with a real subscriber: one `WARN` per retry with
 //! its fields, one `ERROR` on giving up, nothing on a first-try success.
 
-use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
-
 use resilient::{Transient, retry};
-use tracing::field::{Field, Visit};
-use tracing::span::{Attributes, Id};
-use tracing::{Event, Level, Subscriber};
-use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
+use tracing::Level;
 
 mod common;
-
-#[derive(Debug, Clone)]
-struct Recorded {
-    level: Level,
-    fields: BTreeMap<String, String>,
-}
-
-#[derive(Clone, Default)]
-struct Recorder(Arc<Mutex<Vec<Recorded>>>);
-
-struct Fields<'a>(&'a mut BTreeMap<String, String>);
-
-impl Visit for Fields<'_> {
-    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        self.0.insert(field.name().to_owned(), format!("{value:?}"));
-    }
-    fn record_str(&mut self, field: &Field, value: &str) {
-        self.0.insert(field.name().to_owned(), value.to_owned());
-    }
-}
-
-impl<S: Subscriber> Layer<S> for Recorder {
-    fn on_event(&self, event: &Event<'_>, _: Context<'_, S>) {
-        let mut fields = BTreeMap::new();
-        event.record(&mut Fields(&mut fields));
-        self.0.lock().unwrap().push(Recorded { level: *event.metadata().level(), fields });
-    }
-
-    /// A span is recorded as an event would be, with its name as the field `span`.
-    fn on_new_span(&self, attributes: &Attributes<'_>, _: &Id, _: Context<'_, S>) {
-        let mut fields = BTreeMap::from([("span".to_owned(), attributes.metadata().name().to_owned())]);
-        attributes.record(&mut Fields(&mut fields));
-        self.0.lock().unwrap().push(Recorded { level: *attributes.metadata().level(), fields });
-    }
-}
+#[path = "common/events.rs"]
+mod events;
+use events::{Recorded, recorded};
 
 #[derive(Debug, thiserror::Error, Transient)]
 enum Error {
@@ -68,15 +30,6 @@ async fn call(failures: &mut u32, throttle_first: bool) -> Result<(), Error> {
     } else {
         Err(Error::Unavailable)
     }
-}
-
-/// The events recorded while `run` drives calls on a current-thread runtime with a paused clock.
-fn recorded(run: impl FnOnce(&tokio::runtime::Runtime)) -> Vec<Recorded> {
-    let recorder = Recorder::default();
-    let subscriber = tracing_subscriber::registry().with(recorder.clone());
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap();
-    tracing::subscriber::with_default(subscriber, || run(&runtime));
-    recorder.0.lock().unwrap().clone()
 }
 
 fn events_of(failures: u32, throttle_first: bool) -> Vec<Recorded> {
