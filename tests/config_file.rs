@@ -264,6 +264,73 @@ fn a_policy_written_outside_its_table_names_the_table() {
 }
 
 #[test]
+fn a_policy_can_turn_off_the_breaker_and_budget_its_defaults_give_it() {
+    let registry = load(
+        r#"
+[defaults.circuit_breaker]
+failure_ratio = 0.25
+
+[defaults.retry_budget]
+ratio = 0.2
+
+[policies.cache]
+circuit_breaker = false
+retry_budget = false
+
+[policies.graph]
+max_attempts = 6
+
+[policies.mail]
+retry_budget = false
+
+[policies.mail.circuit_breaker]
+minimum_throughput = 5
+"#,
+    );
+    assert_eq!((registry.circuit_breaker("cache"), registry.retry_budget("cache")), (None, None));
+    assert_eq!(registry.circuit_breaker("graph").map(|b| b.failure_ratio), Some(0.25), "inherited");
+    assert_eq!(registry.retry_budget("graph").map(|b| b.ratio), Some(0.2), "inherited");
+    let mail = registry.circuit_breaker("mail").unwrap();
+    assert_eq!((mail.failure_ratio, mail.minimum_throughput), (0.25, 5), "its own, over the defaults'");
+    assert_eq!(registry.retry_budget("mail"), None);
+    assert!(registry.warnings().is_empty(), "{:?}", registry.warnings());
+
+    // Written back, what was turned off stays off.
+    let written = registry.to_string();
+    assert!(
+        written.contains("nested = \"single\"\ncircuit_breaker = false\nretry_budget = false\n\n[policies.graph]"),
+        "{written}"
+    );
+    let again = load(&written);
+    for name in ["cache", "graph", "mail"] {
+        assert_eq!(again.circuit_breaker(name), registry.circuit_breaker(name), "{name}");
+        assert_eq!(again.retry_budget(name), registry.retry_budget(name), "{name}");
+    }
+
+    // An attempt timeout the inherited window is too short for: no error once turned off.
+    let short_window =
+        "[defaults.circuit_breaker]\nsampling_window = \"30s\"\n[policies.slow]\nattempt_timeout = \"20s\"\n";
+    assert_eq!(
+        error(short_window),
+        "<string>:3:11: policies.slow.circuit_breaker.sampling_window: the sampling window (30s) is shorter than twice \
+         the attempt timeout (20s), so a slow outage is never seen whole; make `sampling_window` at least 40s"
+    );
+    assert_eq!(load(&format!("{short_window}circuit_breaker = false\n")).circuit_breaker("slow"), None);
+
+    // Only `false` stands for a table.
+    assert_eq!(
+        error("[policies.p]\ncircuit_breaker = true\n"),
+        "<string>:2:19: policies.p.circuit_breaker: expected a table `[policies.p.circuit_breaker]`, or `false` for no \
+         circuit breaker, found `true`; for a circuit breaker with the default settings, write the table with no keys"
+    );
+    assert_eq!(
+        error("[policies.p]\nretry_budget = \"off\"\n"),
+        "<string>:2:16: policies.p.retry_budget: expected a table `[policies.p.retry_budget]`, or `false` for no \
+         retry budget, found a string"
+    );
+}
+
+#[test]
 fn values_of_the_wrong_kind_say_what_was_expected() {
     assert_eq!(error("policies = 5\n"), "<string>:1:12: policies: expected tables `[policies.NAME]`, found an integer");
     assert_eq!(

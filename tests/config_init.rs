@@ -143,6 +143,33 @@ fn init_and_reload_verify_call_sites_and_keep_the_last_good_registry() {
     );
     assert_eq!(attempts(), 4);
 
+    // A breaker in `[defaults]` gives every name one, `mail` and `archive` too, whose error
+    // type cannot hold a rejection: the fix offers to turn it off for them.
+    let graph = format!("[policies.graph]\nmax_attempts = 4\n{FAST}\n");
+    config.write(&format!("{graph}[defaults.circuit_breaker]\n[policies.mail]\n[policies.archive]\n"));
+    let inherited = resilient::reload().unwrap_err().to_string();
+    for (operation, policy) in [("archive_mail", "archive"), ("send_mail", "mail")] {
+        let expected = format!(
+            "config_init::{operation}: policy `{policy}` has a circuit breaker, but the function's error type cannot hold a `resilient::Rejected`, so the runtime could not report a rejection; add a variant `Rejected(#[from] resilient::Rejected)` marked `#[transient(delegate)]`, or, if its calls need no breaker, write `circuit_breaker = false` under `[policies.{policy}]`"
+        );
+        assert!(inherited.contains(&expected), "{inherited}");
+    }
+    // Turned off for them, the others keep theirs.
+    config.write(&format!(
+        "{graph}[defaults.circuit_breaker]\n[policies.mail]\ncircuit_breaker = false\n[policies.archive]\ncircuit_breaker = false\n"
+    ));
+    let warnings = resilient::reload().unwrap();
+    assert_eq!(warnings.len(), 1, "{warnings:#?}");
+    assert!(
+        warnings[0].to_string().contains("config_init::relay: policy `graph` has a circuit breaker"),
+        "{}",
+        warnings[0]
+    );
+    let in_effect = resilient::installed();
+    assert!(in_effect.circuit_breaker("mail").is_none() && in_effect.circuit_breaker("archive").is_none());
+    assert!(in_effect.circuit_breaker("graph").is_some());
+    assert_eq!(attempts(), 4);
+
     // A bad file: the error, with its position; the registry stays.
     config.write("[policies.graph]\nmax_attempts = 0\n");
     let bad = resilient::reload().unwrap_err().to_string();

@@ -9,7 +9,7 @@ use resilient::Registry;
 mod loaded_config;
 use loaded_config::load_and_check;
 
-const KEYS: [&str; 14] = [
+const KEYS: [&str; 16] = [
     "max_attempts",
     "backoff",
     "initial_delay",
@@ -24,6 +24,9 @@ const KEYS: [&str; 14] = [
     "ratio",
     "min_per_second",
     "sampling_window",
+    // `false` turns off the breaker or budget `[defaults]` gives every name.
+    "circuit_breaker",
+    "retry_budget",
 ];
 
 /// A TOML value of any type, biased towards what the keys expect.
@@ -51,9 +54,20 @@ fn table() -> impl Strategy<Value = String> {
         "[a-z]{1,6}".prop_map(|name| format!("[policies.{name}.circuit_breaker]")),
         "[a-z]{1,6}".prop_map(|name| format!("[policies.{name}.retry_budget]")),
         Just("[defaults.retry_budget]".to_owned()),
+        Just("[defaults.circuit_breaker]".to_owned()),
     ];
     let line = (prop::sample::select(KEYS.to_vec()), value()).prop_map(|(key, value)| format!("{key} = {value}"));
     (header, prop::collection::vec(line, 0..8)).prop_map(|(header, lines)| format!("{header}\n{}\n", lines.join("\n")))
+}
+
+/// The checks on a loaded registry, on the shapes random tables seldom reach together: a
+/// breaker and budget in `[defaults]`, turned off by one policy, replaced by another's.
+#[test]
+fn what_a_policy_turns_off_holds_up() {
+    load_and_check(
+        "[defaults.circuit_breaker]\n[defaults.retry_budget]\n[policies.cache]\ncircuit_breaker = false\n\
+         retry_budget = false\n[policies.graph.circuit_breaker]\nfailure_ratio = 0.25\n[policies.mail]\n",
+    );
 }
 
 proptest! {

@@ -1,6 +1,6 @@
 //! A breaker or a budget in `[defaults]` gives every name that falls back to the defaults one
 //! of its own, as an empty `[policies.NAME]` would: one failing service does not open the
-//! breaker of the others.
+//! breaker of the others. A name may turn it off (`circuit_breaker = false`).
 
 use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
 
@@ -52,4 +52,14 @@ fn names_without_a_policy_have_a_breaker_each() {
     resilient::install(Registry::from_toml_str(&changed).unwrap());
     assert!(matches!(send_mail(&mail), Err(Error::Rejected(Rejected::CircuitOpen { .. }))));
     assert_eq!(mail.load(SeqCst), 2);
+
+    // A name that turns the defaults' breaker off has none: every call reaches its service.
+    let without = format!("{config}[policies.mail]\ncircuit_breaker = false\n");
+    resilient::install(Registry::from_toml_str(&without).unwrap());
+    for _ in 0..3 {
+        assert_eq!(send_mail(&mail), Err(Error::Unavailable));
+    }
+    assert_eq!(mail.load(SeqCst), 5);
+    assert_eq!(fetch(&fetched), Ok(()), "the others keep theirs");
+    assert!(resilient::installed().circuit_breaker("default").is_some());
 }

@@ -65,6 +65,14 @@ enum Value {
     Bool(bool),
 }
 
+impl Table {
+    /// The table a breaker or budget table belongs to: policy `name`'s, or, one time in four,
+    /// `[defaults]`, which gives every name one (that a policy may turn off).
+    fn owner(&self, name: &str) -> String {
+        if self.name % 4 == 3 { "defaults".to_owned() } else { format!("policies.{name}") }
+    }
+}
+
 fn pick<'a>(list: &[&'a str], index: u8) -> &'a str {
     list[usize::from(index) % list.len()]
 }
@@ -97,16 +105,18 @@ impl File {
     /// duplicates, and they would make most files fail before the checks of interest.
     fn render(&self) -> String {
         let (mut text, mut headers) = (String::new(), HashSet::new());
+        // A policy's keys, and the two that turn off, with `false`, what `[defaults]` gives it.
+        let policy_keys: Vec<&str> = POLICY_KEYS.iter().copied().chain(["circuit_breaker", "retry_budget"]).collect();
         if let Some(strict) = self.strict {
             writeln!(text, "strict = {strict}").unwrap();
         }
         for table in &self.tables {
             let name = pick(&NAMES, table.name);
             let (header, keys): (String, &[&str]) = match table.kind {
-                Kind::Defaults => ("[defaults]".to_owned(), &POLICY_KEYS),
-                Kind::Policy => (format!("[policies.{name}]"), &POLICY_KEYS),
-                Kind::Breaker => (format!("[policies.{name}.circuit_breaker]"), &BREAKER_KEYS),
-                Kind::Budget => (format!("[policies.{name}.retry_budget]"), &BUDGET_KEYS),
+                Kind::Defaults => ("[defaults]".to_owned(), &policy_keys),
+                Kind::Policy => (format!("[policies.{name}]"), &policy_keys),
+                Kind::Breaker => (format!("[{}.circuit_breaker]", table.owner(name)), &BREAKER_KEYS),
+                Kind::Budget => (format!("[{}.retry_budget]", table.owner(name)), &BUDGET_KEYS),
             };
             if !headers.insert(header.clone()) {
                 continue;

@@ -77,6 +77,8 @@
 //! without calling the operation, and lets one probe through after its break; an empty budget
 //! returns the last error instead of retrying. [`Registry::stats`] reads the counters of every
 //! `#[retry]` function and every breaker; the [`Stats`] it returns prints one line for each.
+//! Set in `[defaults]`, a breaker or a budget goes to every name, each its own; a policy that
+//! should have none says so in its table: `circuit_breaker = false`, `retry_budget = false`.
 //!
 //! ```
 //! use resilient::{CircuitBreakerSettings, Policy, Registry, RetryBudgetSettings};

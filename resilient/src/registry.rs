@@ -103,8 +103,9 @@ impl Registry {
     }
 
     /// The circuit breaker settings of the policy `name` (its own or inherited from
-    /// `[defaults]`), if it has a breaker. Every name has a breaker of its own, a name without a
-    /// policy included: one failing service does not open the breaker of another.
+    /// `[defaults]`), if it has a breaker. With a breaker in `[defaults]`, every name has a
+    /// breaker of its own, a name without a policy included (one failing service does not open
+    /// the breaker of another), except a policy that turns it off: `circuit_breaker = false`.
     ///
     /// ```
     /// let registry = resilient::Registry::from_toml_str(
@@ -112,6 +113,11 @@ impl Registry {
     /// )?;
     /// assert_eq!(registry.circuit_breaker("graph").unwrap().failure_ratio, 0.25);
     /// assert_eq!(registry.circuit_breaker("mail").unwrap().failure_ratio, 0.5); // inherited, its own breaker
+    ///
+    /// let registry = resilient::Registry::from_toml_str(
+    ///     "[defaults.circuit_breaker]\nfailure_ratio = 0.5\n[policies.cache]\ncircuit_breaker = false\n",
+    /// )?;
+    /// assert!(registry.circuit_breaker("cache").is_none());
     /// # Ok::<(), resilient::ConfigError>(())
     /// ```
     pub fn circuit_breaker(&self, name: &str) -> Option<&CircuitBreakerSettings> {
@@ -247,6 +253,14 @@ pub struct RegistryBuilder {
     /// Names given a breaker or a budget but no policy: they take the defaults' policy at
     /// `build`, as a file's tables inherit `[defaults]` wherever it is written.
     without_policy: BTreeSet<String>,
+    /// Names that inherit no breaker from the defaults ([`without_circuit_breaker`]).
+    ///
+    /// [`without_circuit_breaker`]: Self::without_circuit_breaker
+    without_breaker: BTreeSet<String>,
+    /// Names that inherit no budget from the defaults ([`without_retry_budget`]).
+    ///
+    /// [`without_retry_budget`]: Self::without_retry_budget
+    without_budget: BTreeSet<String>,
 }
 
 impl RegistryBuilder {
@@ -301,7 +315,34 @@ impl RegistryBuilder {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn circuit_breaker(mut self, name: impl Into<String>, settings: CircuitBreakerSettings) -> Self {
+        let name = name.into();
+        self.without_breaker.remove(&name);
         self.named(name).circuit_breaker = Some(settings);
+        self
+    }
+
+    /// Gives the policy `name` no circuit breaker, even one
+    /// [`defaults_circuit_breaker`](Self::defaults_circuit_breaker) gives every other name, as
+    /// `circuit_breaker = false` does in a file: for a name whose calls are not to a service
+    /// that can be down (a local cache), or whose error type cannot hold a
+    /// [`Rejected`](crate::Rejected). A name given no [`policy`](Self::policy) runs under the
+    /// defaults.
+    ///
+    /// ```
+    /// use resilient::{CircuitBreakerSettings, Registry};
+    ///
+    /// let registry = Registry::builder()
+    ///     .defaults_circuit_breaker(CircuitBreakerSettings::default())
+    ///     .without_circuit_breaker("cache")
+    ///     .build()?;
+    /// assert!(registry.circuit_breaker("cache").is_none());
+    /// assert!(registry.circuit_breaker("graph").is_some()); // every other name has its own
+    /// # Ok::<(), resilient::ConfigError>(())
+    /// ```
+    pub fn without_circuit_breaker(mut self, name: impl Into<String>) -> Self {
+        let name = name.into();
+        self.named(name.clone()).circuit_breaker = None;
+        self.without_breaker.insert(name);
         self
     }
 
@@ -317,14 +358,40 @@ impl RegistryBuilder {
     /// # Ok::<(), resilient::ConfigError>(())
     /// ```
     pub fn retry_budget(mut self, name: impl Into<String>, settings: RetryBudgetSettings) -> Self {
+        let name = name.into();
+        self.without_budget.remove(&name);
         self.named(name).retry_budget = Some(settings);
+        self
+    }
+
+    /// Gives the policy `name` no retry budget, even one
+    /// [`defaults_retry_budget`](Self::defaults_retry_budget) gives every other name, as
+    /// `retry_budget = false` does in a file. A name given no [`policy`](Self::policy) runs
+    /// under the defaults.
+    ///
+    /// ```
+    /// use resilient::{Registry, RetryBudgetSettings};
+    ///
+    /// let registry = Registry::builder()
+    ///     .defaults_retry_budget(RetryBudgetSettings::default())
+    ///     .without_retry_budget("cache")
+    ///     .build()?;
+    /// assert!(registry.retry_budget("cache").is_none());
+    /// assert!(registry.retry_budget("graph").is_some());
+    /// # Ok::<(), resilient::ConfigError>(())
+    /// ```
+    pub fn without_retry_budget(mut self, name: impl Into<String>) -> Self {
+        let name = name.into();
+        self.named(name.clone()).retry_budget = None;
+        self.without_budget.insert(name);
         self
     }
 
     /// Gives every name a circuit breaker of its own with these settings, as
     /// `[defaults.circuit_breaker]` does in a file: names given none by
     /// [`circuit_breaker`](Self::circuit_breaker), and names with no policy registered (each
-    /// name a call site uses gets its own breaker, so one failing service opens no other's).
+    /// name a call site uses gets its own breaker, so one failing service opens no other's),
+    /// but not names given [`without_circuit_breaker`](Self::without_circuit_breaker).
     ///
     /// ```
     /// use resilient::{CircuitBreakerSettings, Policy, Registry};
@@ -344,7 +411,8 @@ impl RegistryBuilder {
 
     /// Gives every name a retry budget of its own with these settings, as
     /// `[defaults.retry_budget]` does in a file (see
-    /// [`defaults_circuit_breaker`](Self::defaults_circuit_breaker)).
+    /// [`defaults_circuit_breaker`](Self::defaults_circuit_breaker)), but not names given
+    /// [`without_retry_budget`](Self::without_retry_budget).
     ///
     /// ```
     /// use resilient::{Registry, RetryBudgetSettings};
@@ -398,7 +466,8 @@ impl RegistryBuilder {
     pub fn build(mut self) -> Result<Registry, ConfigError> {
         let mut issues = Vec::new();
         let defaults = &self.registry.defaults;
-        check_shared_settings("defaults", defaults, defaults, &mut issues);
+        check_own_settings("defaults", defaults, &mut issues);
+        check_window("defaults", defaults, &mut issues);
         for (name, named) in &mut self.registry.policies {
             if name.trim().is_empty() {
                 issues.push(code_issue(policy_path(name), BLANK_NAME.to_owned()));
@@ -406,14 +475,17 @@ impl RegistryBuilder {
             if self.without_policy.contains(name) {
                 named.policy = defaults.policy.clone();
             }
-            check_shared_settings(&policy_path(name), named, defaults, &mut issues);
+            check_own_settings(&policy_path(name), named, &mut issues);
             // What a file's tables inherit from `[defaults]`, once the name's own are checked.
-            if named.circuit_breaker.is_none() {
+            if named.circuit_breaker.is_none() && !self.without_breaker.contains(name) {
                 named.circuit_breaker = defaults.circuit_breaker.clone();
             }
-            if named.retry_budget.is_none() {
+            if named.retry_budget.is_none() && !self.without_budget.contains(name) {
                 named.retry_budget = defaults.retry_budget.clone();
             }
+            // The rule that ties the window to the attempt timeout holds for an inherited
+            // breaker too.
+            check_window(&policy_path(name), named, &mut issues);
         }
         if issues.is_empty() { Ok(self.registry) } else { Err(ConfigError { issues }) }
     }
@@ -423,10 +495,9 @@ fn code_issue(path: String, message: String) -> ConfigIssue {
     ConfigIssue { location: Location::Code, path, message }
 }
 
-/// The problems of the breaker and budget settings `named` (at `path`) has, or will inherit
-/// from `defaults`: its own settings' rules, reported here, and the rule that ties a breaker's
-/// window to the policy's attempt timeout, which an inherited breaker can break too.
-fn check_shared_settings(path: &str, named: &NamedPolicy, defaults: &NamedPolicy, issues: &mut Vec<ConfigIssue>) {
+/// The problems of the breaker and budget settings `named` (at `path`) was given itself: its
+/// own settings' rules. (Inherited ones were checked as the defaults'.)
+fn check_own_settings(path: &str, named: &NamedPolicy, issues: &mut Vec<ConfigIssue>) {
     if let Some(breaker) = &named.circuit_breaker {
         for (key, message) in breaker.problems() {
             issues.push(code_issue(format!("{path}.circuit_breaker.{key}"), message));
@@ -435,8 +506,12 @@ fn check_shared_settings(path: &str, named: &NamedPolicy, defaults: &NamedPolicy
     for (key, message) in named.retry_budget.iter().flat_map(RetryBudgetSettings::problems) {
         issues.push(code_issue(format!("{path}.retry_budget.{key}"), message));
     }
-    let breaker = named.circuit_breaker.as_ref().or(defaults.circuit_breaker.as_ref());
-    if let Some(message) = breaker.and_then(|breaker| breaker.window_problem(&named.policy)) {
+}
+
+/// The rule that ties the breaker's window to the policy's attempt timeout, for the breaker
+/// `named` has once it inherited the defaults', which an inherited breaker can break too.
+fn check_window(path: &str, named: &NamedPolicy, issues: &mut Vec<ConfigIssue>) {
+    if let Some(message) = named.circuit_breaker.as_ref().and_then(|breaker| breaker.window_problem(&named.policy)) {
         issues.push(code_issue(format!("{path}.circuit_breaker.sampling_window"), message));
     }
 }
@@ -886,6 +961,46 @@ mod tests {
         assert_eq!(code.circuit_breaker("mail").map(|b| b.minimum_throughput), Some(9), "its own");
         assert_eq!(code.retry_budget("mail").map(|b| b.ratio), Some(0.2), "inherited");
         assert!(code.circuit_breaker("no-policy").is_some() && code.retry_budget("no-policy").is_some());
+    }
+
+    #[test]
+    fn a_name_can_turn_off_what_the_defaults_give_as_the_file_does() {
+        use std::time::Duration;
+        let file = Registry::from_toml_str(
+            "[defaults.circuit_breaker]\nsampling_window = \"30s\"\n[defaults.retry_budget]\n\
+             [policies.cache]\ncircuit_breaker = false\n[policies.slow]\nattempt_timeout = \"20s\"\n\
+             circuit_breaker = false\nretry_budget = false\n",
+        )
+        .unwrap();
+        // `slow`'s timeout is too long for the defaults' window, which it turned off: no error.
+        let slow = Policy::builder().attempt_timeout(Duration::from_secs(20)).build().unwrap();
+        let code = Registry::builder()
+            .defaults_circuit_breaker(CircuitBreakerSettings::default())
+            .defaults_retry_budget(RetryBudgetSettings::default())
+            .without_circuit_breaker("cache")
+            .policy("slow", slow)
+            .without_retry_budget("slow")
+            .without_circuit_breaker("slow")
+            .build()
+            .unwrap();
+        assert_eq!(code.to_string(), file.to_string());
+        assert_eq!(code.circuit_breaker("cache"), None);
+        assert!(code.retry_budget("cache").is_some(), "inherited");
+        assert_eq!((code.circuit_breaker("slow"), code.retry_budget("slow")), (None, None));
+        assert_eq!(code.resolve("cache"), code.defaults(), "a name given only `without_…` runs under the defaults");
+
+        // The last word on a name wins.
+        let settings = CircuitBreakerSettings { minimum_throughput: 7, ..Default::default() };
+        let given_back = Registry::builder()
+            .defaults_circuit_breaker(CircuitBreakerSettings::default())
+            .without_circuit_breaker("graph")
+            .circuit_breaker("graph", settings.clone())
+            .build()
+            .unwrap();
+        assert_eq!(given_back.circuit_breaker("graph"), Some(&settings));
+        let taken_away =
+            Registry::builder().circuit_breaker("graph", settings).without_circuit_breaker("graph").build();
+        assert_eq!(taken_away.unwrap().circuit_breaker("graph"), None);
     }
 
     #[test]

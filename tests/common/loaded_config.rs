@@ -23,20 +23,30 @@ pub fn load_and_check(text: &str) {
                 assert!(!warning.to_string().is_empty());
             }
             holds_up(registry.defaults());
+            // The same registry written in code: the builder accepts it, and agrees on every name.
             let mut rebuilt = Registry::builder().defaults(registry.defaults().clone()).strict(registry.is_strict());
+            if let Some(settings) = registry.circuit_breaker(UNNAMED) {
+                rebuilt = rebuilt.defaults_circuit_breaker(settings.clone());
+            }
+            if let Some(settings) = registry.retry_budget(UNNAMED) {
+                rebuilt = rebuilt.defaults_retry_budget(settings.clone());
+            }
             for name in registry.names() {
                 let policy = registry.policy(name).expect("a listed name has a policy");
                 holds_up(policy);
                 rebuilt = rebuilt.policy(name, policy.clone());
-                if let Some(settings) = registry.circuit_breaker(name) {
-                    rebuilt = rebuilt.circuit_breaker(name, settings.clone());
-                }
-                if let Some(settings) = registry.retry_budget(name) {
-                    rebuilt = rebuilt.retry_budget(name, settings.clone());
-                }
+                rebuilt = match registry.circuit_breaker(name) {
+                    Some(settings) => rebuilt.circuit_breaker(name, settings.clone()),
+                    None => rebuilt.without_circuit_breaker(name),
+                };
+                rebuilt = match registry.retry_budget(name) {
+                    Some(settings) => rebuilt.retry_budget(name, settings.clone()),
+                    None => rebuilt.without_retry_budget(name),
+                };
             }
-            if let Err(error) = rebuilt.build() {
-                panic!("the file accepted what the code builder refuses: {error}\n{text}");
+            match rebuilt.build() {
+                Ok(rebuilt) => same(&registry, &rebuilt, "the same registry built in code"),
+                Err(error) => panic!("the file accepted what the code builder refuses: {error}\n{text}"),
             }
             // Written back as a file, it reads back to the same registry.
             let written = registry.to_string();
@@ -48,12 +58,15 @@ pub fn load_and_check(text: &str) {
     }
 }
 
+/// A name no file or test configures: it resolves to the defaults, breaker and budget included.
+const UNNAMED: &str = "no-such-policy";
+
 /// Asserts that `a` and `b` give every name the same policy, breaker and budget.
 fn same(a: &Registry, b: &Registry, written: &str) {
     assert_eq!(a.is_strict(), b.is_strict(), "{written}");
     assert_eq!(a.names().collect::<Vec<_>>(), b.names().collect::<Vec<_>>(), "{written}");
     // A name without a table of its own gets the defaults, breaker and budget included.
-    for name in a.names().chain(["no-such-policy"]) {
+    for name in a.names().chain([UNNAMED]) {
         assert_eq!(a.resolve(name), b.resolve(name), "{name} in {written}");
         assert_eq!(a.circuit_breaker(name), b.circuit_breaker(name), "{name} in {written}");
         assert_eq!(a.retry_budget(name), b.retry_budget(name), "{name} in {written}");

@@ -221,6 +221,20 @@ impl<'a> Loader<'a> {
         }
     }
 
+    /// Whether `value`, not a table, set for the `circuit_breaker` or `retry_budget` of a
+    /// policy, turns the `what` off: `false` does. Any other value is an error, recorded here.
+    fn turned_off(&mut self, value: &Spanned<DeValue<'a>>, path: &str, what: &str) -> bool {
+        let message = match value.get_ref() {
+            DeValue::Boolean(false) => return true,
+            DeValue::Boolean(true) => format!(
+                "expected a table `[{path}]`, or `false` for no {what}, found `true`; for a {what} with the default settings, write the table with no keys"
+            ),
+            other => format!("expected a table `[{path}]`, or `false` for no {what}, found {}", describe(other)),
+        };
+        self.error(&value.span(), path, message);
+        false
+    }
+
     /// The keys of a table, or an error if the value is not a table.
     fn table_keys(&mut self, value: &Spanned<DeValue<'a>>, path: &str) -> Option<Written<'a>> {
         match value.get_ref() {
@@ -253,6 +267,17 @@ impl<'a> Loader<'a> {
         for (key, (key_span, value)) in &written.keys {
             let key_path = format!("{path}.{key}");
             match key.as_str() {
+                // `false`: none, not even the one `[defaults]` gives every name.
+                "circuit_breaker" if !is_table(value) => {
+                    if self.turned_off(value, &key_path, "circuit breaker") {
+                        breaker = None;
+                    }
+                }
+                "retry_budget" if !is_table(value) => {
+                    if self.turned_off(value, &key_path, "retry budget") {
+                        budget = None;
+                    }
+                }
                 "circuit_breaker" => {
                     if let Some(table) = self.table_keys(value, &key_path) {
                         let settings = breaker.get_or_insert_with(CircuitBreakerSettings::default);
@@ -530,6 +555,10 @@ fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
         offset -= 1;
     }
     offset
+}
+
+fn is_table(value: &Spanned<DeValue<'_>>) -> bool {
+    matches!(value.get_ref(), DeValue::Table(_))
 }
 
 fn describe(value: &DeValue<'_>) -> &'static str {

@@ -30,10 +30,11 @@ pub(crate) fn call_sites<'a>(
             None => site.inline_has_timeout(),
             Some(name) => registry.resolve(name).attempt_timeout().is_some(),
         };
-        let needs = match site.policy() {
-            Some(name) if registry.circuit_breaker(name).is_some() => Some("a circuit breaker"),
+        let breaker = site.policy().filter(|name| registry.circuit_breaker(name).is_some());
+        let needs = match breaker {
+            Some(_) => Some("a circuit breaker"),
             // A plain `fn`'s timeout is never applied, so it rejects nothing.
-            _ => (timeout && site.is_async).then_some("an attempt timeout"),
+            None => (timeout && site.is_async).then_some("an attempt timeout"),
         };
         let policy = site.policy().map_or_else(|| "its inline policy".to_owned(), |name| format!("policy `{name}`"));
         if timeout && !site.is_async {
@@ -42,9 +43,16 @@ pub(crate) fn call_sites<'a>(
                 "{policy} has an attempt timeout, which a plain `fn` cannot keep: a blocking attempt cannot be interrupted, so each runs to its end; make the function `async`, give it a policy without `attempt_timeout`, or limit the operation itself (a socket's read timeout, for one)"
             )));
         }
+        // The breaker may be one `[defaults]` gives every name, which this one can turn off.
+        let or_no_breaker = breaker.map_or_else(String::new, |name| {
+            format!(
+                ", or, if its calls need no breaker, write `circuit_breaker = false` under `[{}]`",
+                crate::config::policy_path(name)
+            )
+        });
         match (needs, site.holds_rejection) {
             (Some(feature), Some(false)) => errors.push(issue(format!(
-                "{policy} has {feature}, but the function's error type cannot hold a `resilient::Rejected`, so the runtime could not report a rejection; add a variant `Rejected(#[from] resilient::Rejected)` marked `#[transient(delegate)]`"
+                "{policy} has {feature}, but the function's error type cannot hold a `resilient::Rejected`, so the runtime could not report a rejection; add a variant `Rejected(#[from] resilient::Rejected)` marked `#[transient(delegate)]`{or_no_breaker}"
             ))),
             (Some(feature), None) => warnings.push(issue(format!(
                 "{policy} has {feature}, and whether the function's error type can hold a `resilient::Rejected` could not be checked here (it is generic, or names `Self` or a lifetime); a generic one needs the bound `From<resilient::Rejected>` on the function, or no rejection is returned, whatever type a caller picks"

@@ -37,6 +37,14 @@ impl fmt::Display for Registry {
             // `[defaults]` the same. (One the policy set itself stays, warning and all.)
             let backoff = named.policy.backoff();
             entries.retain(|entry| !resilient_policy::is_ignored(backoff, entry.0) || !defaults.contains(entry));
+            // Left out, a breaker or a budget the policy turned off would come back from
+            // `[defaults]`.
+            if named.circuit_breaker.is_none() && self.defaults.circuit_breaker.is_some() {
+                entries.push(("circuit_breaker", "false".to_owned()));
+            }
+            if named.retry_budget.is_none() && self.defaults.retry_budget.is_some() {
+                entries.push(("retry_budget", "false".to_owned()));
+            }
             write_named(f, &policy_path(name), named, &entries)?;
         }
         Ok(())
