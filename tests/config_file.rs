@@ -317,7 +317,7 @@ minimum_throughput = 5
     );
     assert_eq!(load(&format!("{short_window}circuit_breaker = false\n")).circuit_breaker("slow"), None);
 
-    // Only `false` stands for a table.
+    // Besides a table, only `false` is taken.
     assert_eq!(
         error("[policies.p]\ncircuit_breaker = true\n"),
         "<string>:2:19: policies.p.circuit_breaker: expected a table `[policies.p.circuit_breaker]`, or `false` for no \
