@@ -574,11 +574,10 @@ impl PolicyEntry {
 /// given, a few hundred bytes each, not with the reloads it is asked for.
 struct Installed {
     generation: u64,
-    /// The registry as it was given, for [`installed`]; replaced by an equal one installed
-    /// since, which may differ in what calls do not use (`strict`, the warnings' positions).
+    /// The registry as it was given, for [`installed`] and for the defaults a name without a
+    /// policy of its own runs under; replaced by an equal one installed since, which may differ
+    /// in what calls do not use (`strict`, the warnings' positions).
     registry: Mutex<Registry>,
-    /// What a name without a policy of its own runs under.
-    defaults: NamedPolicy,
     by_name: HashMap<String, &'static PolicyEntry>,
     /// Names without a policy of their own met so far, each with its entry: the defaults, with
     /// a breaker and a budget of the name's own, as an empty `[policies.NAME]` would give it.
@@ -596,15 +595,19 @@ impl Installed {
                 .iter()
                 .map(|(name, named)| (name.clone(), new_entry(name, named.clone(), generation)))
                 .collect(),
-            defaults: registry.defaults.clone(),
             registry: Mutex::new(registry),
             unnamed: Mutex::new(HashMap::new()),
         }
     }
 
+    /// The registry as it was given (or an equal one installed since).
+    fn registry(&self) -> std::sync::MutexGuard<'_, Registry> {
+        self.registry.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     /// Whether installing `registry` would change no policy, breaker or budget.
     fn is_made_of(&self, registry: &Registry) -> bool {
-        self.defaults == registry.defaults
+        self.registry().defaults == registry.defaults
             && self.by_name.len() == registry.policies.len()
             && registry
                 .policies
@@ -648,7 +651,7 @@ pub fn install(registry: Registry) {
     // SAFETY: CURRENT only ever holds null or a leaked, never freed `Installed`.
     if let Some(installed) = unsafe { CURRENT.load(Ordering::Acquire).as_ref() } {
         if installed.is_made_of(&registry) {
-            *installed.registry.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = registry;
+            *installed.registry() = registry;
             return;
         }
     }
@@ -679,7 +682,7 @@ pub fn install(registry: Registry) {
 pub fn installed() -> Registry {
     // SAFETY: CURRENT only ever holds null or a leaked, never freed `Installed`.
     match unsafe { CURRENT.load(Ordering::Acquire).as_ref() } {
-        Some(installed) => installed.registry.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone(),
+        Some(installed) => installed.registry().clone(),
         None => Registry::default(),
     }
 }
@@ -814,7 +817,8 @@ fn lookup(name: &str) -> &'static PolicyEntry {
     }
     // The name's own breaker and budget, if the defaults have them: one failing service must
     // not open the breaker of every other name that falls back to the defaults.
-    let entry = new_entry(name, installed.defaults.clone(), installed.generation);
+    let defaults = installed.registry().defaults.clone();
+    let entry = new_entry(name, defaults, installed.generation);
     unnamed.insert(name.to_owned(), entry);
     // Logged without the lock: a subscriber may itself make a call that looks a name up.
     drop(unnamed);
