@@ -721,7 +721,10 @@ const _: () = assert!(size_of::<CallSite>() <= 64);
 #[derive(Debug)]
 pub struct SiteState {
     cache: AtomicPtr<PolicyEntry>,
-    pub(crate) reported_no_home: std::sync::atomic::AtomicBool,
+    /// An attempt timeout this site's error type could not report, so it was not applied.
+    pub(crate) reported_untimed: std::sync::atomic::AtomicBool,
+    /// An open breaker's refusal this site's error type could not hold, so the call went on.
+    pub(crate) reported_unrefused: std::sync::atomic::AtomicBool,
     pub(crate) reported_no_runtime: std::sync::atomic::AtomicBool,
     pub(crate) counters: SiteCounters,
 }
@@ -732,7 +735,8 @@ impl SiteState {
     pub const fn new() -> Self {
         SiteState {
             cache: AtomicPtr::new(std::ptr::null_mut()),
-            reported_no_home: std::sync::atomic::AtomicBool::new(false),
+            reported_untimed: std::sync::atomic::AtomicBool::new(false),
+            reported_unrefused: std::sync::atomic::AtomicBool::new(false),
             reported_no_runtime: std::sync::atomic::AtomicBool::new(false),
             counters: SiteCounters::new(),
         }

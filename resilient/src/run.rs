@@ -33,7 +33,7 @@ use std::time::{Duration, Instant};
 use crate::backoff;
 use crate::breaker::Admission;
 use crate::registry::{CallSite, PolicyEntry};
-use crate::telemetry::{self, ErrorText, GiveUp};
+use crate::telemetry::{self, ErrorText, GiveUp, NoHome};
 use crate::{Classification, Nested, Rejected, Transient};
 
 /// The clock a call reads: tokio's for `async fn` (so a paused test clock is exact), the
@@ -435,7 +435,7 @@ impl<C: Clock, S: PolicySource> Call<C, S> {
                 progress.flags |= flag::PROBE;
                 Ok(())
             }
-            Admission::Rejected(retry_in) if holds_rejection || report_no_home(site) => {
+            Admission::Rejected(retry_in) if holds_rejection || report_no_home(site, NoHome::Breaker) => {
                 if progress.attempts > 1 {
                     progress.refused_retry(site, retry_in);
                 }
@@ -464,7 +464,7 @@ impl<C: Clock, S: PolicySource> Call<C, S> {
         // The timeout first: an inline policy's is a constant, and without one the check folds away.
         let (policy, progress) = (&self.source.entry().policy, &mut self.progress);
         if let (Some(timeout), Some(clocked)) = (policy.attempt_timeout(), progress.clocked.as_mut()) {
-            if holds_rejection || report_no_home(site) {
+            if holds_rejection || report_no_home(site, NoHome::Timeout) {
                 // Only a timed attempt can time out: the mark of the last one goes here, off
                 // the path of policies without a timeout.
                 progress.flags &= !flag::TIMED_OUT;
@@ -729,10 +729,16 @@ impl<C: Clock, S: PolicySource> Drop for Call<C, S> {
     }
 }
 
+/// Reports once per call site and kind that its error type kept a timeout or a breaker from
+/// acting; `false`, for the caller's test: the rejection has no home.
 #[cold]
-fn report_no_home(site: &CallSite) -> bool {
-    if !site.state.reported_no_home.swap(true, Ordering::Relaxed) {
-        telemetry::no_rejection_home(site);
+fn report_no_home(site: &CallSite, what: NoHome) -> bool {
+    let reported = match what {
+        NoHome::Timeout => &site.state.reported_untimed,
+        NoHome::Breaker => &site.state.reported_unrefused,
+    };
+    if !reported.swap(true, Ordering::Relaxed) {
+        telemetry::no_rejection_home(site, what);
     }
     false
 }
@@ -1408,7 +1414,8 @@ mod tests {
             )
             .await;
         assert_eq!(result.unwrap(), 1);
-        assert!(site.state.reported_no_home.load(Ordering::Relaxed));
+        assert!(site.state.reported_untimed.load(Ordering::Relaxed));
+        assert!(!site.state.reported_unrefused.load(Ordering::Relaxed));
     }
 
     /// Drives `future` to its end on this thread outside any tokio runtime, as another executor

@@ -102,16 +102,33 @@ pub(crate) fn unknown_policy(name: &str, generation: u64, fix: &str) {
     );
 }
 
-/// `ERROR`, once per call site: the policy has an attempt timeout or a circuit breaker, but the
-/// site's error type cannot hold a `Rejected`, so neither can act (attempts run untimed, an open
-/// breaker lets calls through).
-pub(crate) fn no_rejection_home(site: &CallSite) {
+/// What a call site's policy has that its error type, unable to hold a `Rejected`, keeps from
+/// acting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NoHome {
+    /// An attempt timeout: attempts run untimed.
+    Timeout,
+    /// A circuit breaker: an open one lets the site's calls through.
+    Breaker,
+}
+
+/// `ERROR`, once per call site and [`NoHome`]: the policy has an attempt timeout or a circuit
+/// breaker, but the site's error type cannot hold a `Rejected`, so it cannot act.
+pub(crate) fn no_rejection_home(site: &CallSite, what: NoHome) {
+    let policy = site.policy_name();
+    let (feature, so) = match what {
+        NoHome::Timeout => ("an attempt timeout", "its attempts run untimed"),
+        NoHome::Breaker => ("a circuit breaker", "an open breaker lets its calls through"),
+    };
+    let or_no_breaker = match (what, site.named_policy()) {
+        (NoHome::Breaker, Some(name)) => crate::config::or_turn_off_breaker(name),
+        _ => String::new(),
+    };
     tracing::error!(
         target: "resilient",
-        policy = site.policy_name(),
+        policy,
         operation = site.operation(),
-        "policy `{}` has an attempt timeout or a circuit breaker, but the error type of `{}` cannot hold a `resilient::Rejected`, so it cannot time out or refuse an attempt; add a variant `Rejected(#[from] resilient::Rejected)` marked `#[transient(delegate)]`",
-        site.policy_name(),
+        "policy `{policy}` has {feature}, but the error type of `{}` cannot hold a `resilient::Rejected`, so {so}; add a variant `Rejected(#[from] resilient::Rejected)` marked `#[transient(delegate)]`{or_no_breaker}",
         site.operation()
     );
 }

@@ -36,7 +36,7 @@ pub use error::{ConfigError, ConfigIssue, ConfigWarning};
 #[cfg(feature = "watch")]
 pub use source::{Watcher, watch};
 pub use source::{init, reload};
-pub(crate) use write::policy_path;
+pub(crate) use write::{or_turn_off_breaker, policy_path};
 
 use crate::registry::{BLANK_NAME, NamedPolicy};
 use crate::{Backoff, CircuitBreakerSettings, Jitter, Registry, RetryBudgetSettings};

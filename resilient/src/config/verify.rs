@@ -43,13 +43,7 @@ pub(crate) fn call_sites<'a>(
                 "{policy} has an attempt timeout, which a plain `fn` cannot keep: a blocking attempt cannot be interrupted, so each runs to its end; make the function `async`, give it a policy without `attempt_timeout`, or limit the operation itself (a socket's read timeout, for one)"
             )));
         }
-        // The breaker may be one `[defaults]` gives every name, which this one can turn off.
-        let or_no_breaker = breaker.map_or_else(String::new, |name| {
-            format!(
-                ", or, if its calls need no breaker, write `circuit_breaker = false` under `[{}]`",
-                crate::config::policy_path(name)
-            )
-        });
+        let or_no_breaker = breaker.map_or_else(String::new, crate::config::or_turn_off_breaker);
         match (needs, site.holds_rejection) {
             (Some(feature), Some(false)) => errors.push(issue(format!(
                 "{policy} has {feature}, but the function's error type cannot hold a `resilient::Rejected`, so the runtime could not report a rejection; add a variant `Rejected(#[from] resilient::Rejected)` marked `#[transient(delegate)]`{or_no_breaker}"

@@ -91,6 +91,12 @@ pub(crate) fn policy_path(name: &str) -> String {
     format!("policies.{}", key(name))
 }
 
+/// The end of a message about the circuit breaker of the policy named `name` that says how to
+/// turn it off, for calls that need none: the breaker may be one `[defaults]` gives every name.
+pub(crate) fn or_turn_off_breaker(name: &str) -> String {
+    format!(", or, if its calls need no breaker, write `circuit_breaker = false` under `[{}]`", policy_path(name))
+}
+
 /// A policy name as a TOML key: bare when it can be, else quoted with TOML's escapes.
 fn key(name: &str) -> String {
     let bare = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
