@@ -221,18 +221,34 @@ impl<'a> Loader<'a> {
         }
     }
 
-    /// Whether `value`, not a table, set for the `circuit_breaker` or `retry_budget` of a
-    /// policy, turns the `what` off: `false` does. Any other value is an error, recorded here.
-    fn turned_off(&mut self, value: &Spanned<DeValue<'a>>, path: &str, what: &str) -> bool {
+    /// A policy's `circuit_breaker` or `retry_budget`, `value`: a table overlays the `settings`
+    /// the policy inherits (the built-in ones if it inherits none), and `false` turns them off,
+    /// even those `[defaults]` gives every name. Any other value is an error, recorded here.
+    fn shared_settings<S: SharedSettings + Default>(
+        &mut self,
+        path: &str,
+        key_span: &Range<usize>,
+        value: &Spanned<DeValue<'a>>,
+        settings: &mut Option<S>,
+    ) {
+        let what = S::NAME;
         let message = match value.get_ref() {
-            DeValue::Boolean(false) => return true,
+            DeValue::Table(_) => {
+                if let Some(table) = self.table_keys(value, path) {
+                    self.settings_keys(path, key_span, &table, settings.get_or_insert_with(S::default));
+                }
+                return;
+            }
+            DeValue::Boolean(false) => {
+                *settings = None;
+                return;
+            }
             DeValue::Boolean(true) => format!(
                 "expected a table `[{path}]`, or `false` for no {what}, found `true`; for a {what} with the default settings, write the table with no keys"
             ),
             other => format!("expected a table `[{path}]`, or `false` for no {what}, found {}", describe(other)),
         };
         self.error(&value.span(), path, message);
-        false
     }
 
     /// The keys of a table, or an error if the value is not a table.
@@ -267,29 +283,8 @@ impl<'a> Loader<'a> {
         for (key, (key_span, value)) in &written.keys {
             let key_path = format!("{path}.{key}");
             match key.as_str() {
-                // `false`: none, not even the one `[defaults]` gives every name.
-                "circuit_breaker" if !is_table(value) => {
-                    if self.turned_off(value, &key_path, "circuit breaker") {
-                        breaker = None;
-                    }
-                }
-                "retry_budget" if !is_table(value) => {
-                    if self.turned_off(value, &key_path, "retry budget") {
-                        budget = None;
-                    }
-                }
-                "circuit_breaker" => {
-                    if let Some(table) = self.table_keys(value, &key_path) {
-                        let settings = breaker.get_or_insert_with(CircuitBreakerSettings::default);
-                        self.settings_keys(&key_path, key_span, &table, settings);
-                    }
-                }
-                "retry_budget" => {
-                    if let Some(table) = self.table_keys(value, &key_path) {
-                        let settings = budget.get_or_insert_with(RetryBudgetSettings::default);
-                        self.settings_keys(&key_path, key_span, &table, settings);
-                    }
-                }
+                "circuit_breaker" => self.shared_settings(&key_path, key_span, value, &mut breaker),
+                "retry_budget" => self.shared_settings(&key_path, key_span, value, &mut budget),
                 _ if KEYS.contains(&key.as_str()) => match builder.clone().set(key, value_of(value.get_ref())) {
                     Ok(next) => builder = next,
                     Err(error) => self.error(&value.span(), &key_path, error.message()),
@@ -405,6 +400,8 @@ impl<'a> Loader<'a> {
 
 /// The settings of a policy's shared state, read key by key from their table.
 trait SharedSettings {
+    /// What the settings are of, in messages.
+    const NAME: &'static str;
     const KEYS: &'static [&'static str];
     /// Sets a known key; the message says what is wrong with the value.
     fn set(&mut self, key: &str, value: &DeValue<'_>) -> Result<(), String>;
@@ -412,6 +409,7 @@ trait SharedSettings {
 }
 
 impl SharedSettings for CircuitBreakerSettings {
+    const NAME: &'static str = "circuit breaker";
     const KEYS: &'static [&'static str] = &["failure_ratio", "minimum_throughput", "sampling_window", "break_duration"];
 
     fn set(&mut self, key: &str, value: &DeValue<'_>) -> Result<(), String> {
@@ -430,6 +428,7 @@ impl SharedSettings for CircuitBreakerSettings {
 }
 
 impl SharedSettings for RetryBudgetSettings {
+    const NAME: &'static str = "retry budget";
     const KEYS: &'static [&'static str] = &["ratio", "min_per_second"];
 
     fn set(&mut self, key: &str, value: &DeValue<'_>) -> Result<(), String> {
@@ -529,7 +528,6 @@ fn unknown_top_level_message(name: &str, value: &DeValue<'_>) -> String {
     }
     match value {
         DeValue::Table(table) if did_you_mean(name, TOP_LEVEL.iter().copied()).is_none() => {
-            let is_table = |entry: &Spanned<DeValue<'_>>| matches!(entry.get_ref(), DeValue::Table(_));
             return if !table.is_empty() && table.values().all(is_table) {
                 format!("unknown key `{name}`; the policies' tables are named `[policies.NAME]`")
             } else {
