@@ -577,6 +577,30 @@ fn missing_and_non_utf8_files_are_errors_that_say_so() {
 }
 
 #[test]
+fn a_path_to_something_endless_or_huge_is_an_error_not_a_read_without_end() {
+    const TOO_LARGE: &str = ": the file holds more than 16 MiB, far more than any configuration; check that the path names the configuration file";
+    // Without a limit, this read would go on until memory ran out.
+    #[cfg(unix)]
+    assert_eq!(Registry::from_path("/dev/zero").unwrap_err().to_string(), format!("/dev/zero{TOO_LARGE}"));
+
+    let dir = std::env::temp_dir().join(format!("resilient-config-size-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // At the limit a file loads (a comment line, padded out); a byte more is an error.
+    let limit = 16 << 20;
+    let mut text = "[policies.graph]\nmax_attempts = 5\n#".to_owned();
+    text.push_str(&" ".repeat(limit - text.len() - 1));
+    text.push('\n');
+    let at_limit = dir.join("at-limit.toml");
+    std::fs::write(&at_limit, &text).unwrap();
+    assert_eq!(Registry::from_path(&at_limit).unwrap().policy("graph").unwrap().max_attempts(), Some(5));
+    text.push('\n');
+    let over = dir.join("over.toml");
+    std::fs::write(&over, &text).unwrap();
+    assert_eq!(Registry::from_path(&over).unwrap_err().to_string(), format!("{}{TOO_LARGE}", over.display()));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn a_policy_displays_as_configuration_lines_that_read_back_to_it() {
     use resilient::Policy;
     let ms = Duration::from_millis;

@@ -63,8 +63,9 @@ impl Registry {
         Loader::new(text, "<string>").load()
     }
 
-    /// Loads a registry from a TOML file. A missing file, a file that is not UTF-8 and a file
-    /// that is not TOML are errors that say so; an empty file is the built-in defaults.
+    /// Loads a registry from a TOML file. A missing file, a file that is not UTF-8, a file
+    /// that is not TOML, and one of more than 16 MiB (a path naming `/dev/zero` or a log file,
+    /// read no further) are errors that say so; an empty file is the built-in defaults.
     ///
     /// ```
     /// let path = std::env::temp_dir().join(format!("resilient-doc-{}.toml", std::process::id()));
@@ -85,13 +86,23 @@ impl Registry {
     /// [`from_path`](Self::from_path), naming the file `name` in messages.
     pub(crate) fn from_file_named(path: &Path, name: &str) -> Result<Registry, ConfigError> {
         let name = name.to_owned();
-        let bytes = std::fs::read(path).map_err(|error| {
+        let bytes = read_file(path).map_err(|error| {
             ConfigError::single(
                 Location::WholeFile(name.clone()),
                 "",
                 format!("cannot read the configuration: {error}; check the path, or set $RESILIENT_CONFIG to the file"),
             )
         })?;
+        if bytes.len() as u64 > MAX_FILE_BYTES {
+            return Err(ConfigError::single(
+                Location::WholeFile(name),
+                "",
+                format!(
+                    "the file holds more than {} MiB, far more than any configuration; check that the path names the configuration file",
+                    MAX_FILE_BYTES >> 20
+                ),
+            ));
+        }
         let text = String::from_utf8(bytes).map_err(|error| {
             let valid = &error.as_bytes()[..error.utf8_error().valid_up_to()];
             let text = String::from_utf8_lossy(valid);
@@ -104,6 +115,20 @@ impl Registry {
         })?;
         Loader::new(&text, &name).load()
     }
+}
+
+/// The most a configuration file is read of: far beyond any real one, so that a path naming
+/// something endless (`/dev/zero`, a device) is an error instead of a read until memory runs
+/// out.
+const MAX_FILE_BYTES: u64 = 16 << 20;
+
+/// The bytes of the file at `path`, up to [`MAX_FILE_BYTES`] and one more: more than the limit
+/// says the file is too large, without reading the rest of it.
+pub(crate) fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 /// One pass over one file, collecting every problem.

@@ -183,7 +183,7 @@ pub struct Watcher {
 pub fn watch(interval: std::time::Duration) -> Watcher {
     use std::sync::mpsc::RecvTimeoutError;
     let (stop, stopped) = std::sync::mpsc::channel::<()>();
-    let contents = |path: Option<PathBuf>| path.and_then(|path| std::fs::read(path).ok());
+    let contents = |path: Option<PathBuf>| path.and_then(|path| super::read_file(&path).ok());
     // Read before the thread starts, so that a change made right after `watch` returns is seen.
     let mut last = contents(current_file());
     let mut pending = None;
