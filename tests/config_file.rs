@@ -510,6 +510,21 @@ fn a_file_that_is_not_toml_says_where() {
 }
 
 #[test]
+fn nesting_beyond_the_parser_s_limit_says_so_and_nothing_overflows() {
+    const TOO_DEEP: &str = "not valid TOML: tables or arrays nested too deeply; a configuration nests three deep at \
+                            most, as in `[policies.NAME.circuit_breaker]`";
+    for depth in [200, 100_000] {
+        let arrays = error(&format!("[policies.graph]\nmax_attempts = {}{}\n", "[".repeat(depth), "]".repeat(depth)));
+        assert!(arrays.starts_with("<string>:2:") && arrays.ends_with(TOO_DEEP), "{arrays}");
+        let inline_tables = error(&format!("[policies]\ngraph = {}1{}\n", "{ a = ".repeat(depth), " }".repeat(depth)));
+        assert!(inline_tables.ends_with(TOO_DEEP), "{inline_tables}");
+        let key = vec!["k"; depth].join(".");
+        assert!(error(&format!("[policies.graph.{key}]\n")).ends_with(TOO_DEEP));
+        assert!(error(&format!("[policies.graph]\n{key} = 1\n")).ends_with(TOO_DEEP));
+    }
+}
+
+#[test]
 fn a_key_or_table_defined_twice_is_named() {
     let table = error("[policies.graph]\nmax_attempts = 3\n\n[policies.graph] # again\nbackoff = \"fixed\"\n");
     assert_eq!(
