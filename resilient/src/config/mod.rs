@@ -500,7 +500,7 @@ fn syntax_message(text: &str, span: &Range<usize>, message: &str) -> String {
     let line = text[line_start..].lines().next().unwrap_or_default().split('#').next().unwrap_or_default();
     // The parser's own limit ("recursion limit", "cannot recurse further"), met by nothing
     // a configuration needs: say so, rather than ask to fix a syntax that is valid.
-    if message.contains("recursion") || message.contains("recurse") {
+    if message.contains("recurs") {
         return "not valid TOML: tables or arrays nested too deeply; a configuration nests three \
                 deep at most, as in `[policies.NAME.circuit_breaker]`"
             .to_owned();
