@@ -77,9 +77,9 @@
 //! without calling the operation, and lets one probe through after its break. (A call site
 //! whose error type cannot hold that rejection cannot be refused: [`init`] reports it as an
 //! error; installed without `init`, its calls go through, and a one-time `ERROR` event names
-//! the fix.) An empty budget returns the last error instead of retrying. [`Registry::stats`] reads
-//! the counters of every `#[retry]` function and every breaker; the [`Stats`] it returns prints
-//! one line for each.
+//! the fix.) An empty budget returns the last error instead of retrying.
+//! [`Registry::stats`] reads the counters of every `#[retry]` function and every breaker; the
+//! [`Stats`] it returns prints one line for each.
 //! Set in `[defaults]`, a breaker or a budget goes to every name, each its own; a policy that
 //! should have none says so in its table: `circuit_breaker = false`, `retry_budget = false`.
 //!

@@ -494,10 +494,6 @@ fn unknown_key_message(key: &str, known: &[&str], otherwise: &str) -> String {
 /// says which slip it was.
 fn syntax_message(text: &str, span: &Range<usize>, message: &str) -> String {
     let message = message.trim_end_matches('\n');
-    let before = text.get(..span.start).unwrap_or_default();
-    let line_start = before.rfind('\n').map_or(0, |newline| newline + 1);
-    // The line without its comment: a `#` in a quoted key would cut it short, in a message only.
-    let line = text[line_start..].lines().next().unwrap_or_default().split('#').next().unwrap_or_default();
     // The parser's own limit ("recursion limit", "cannot recurse further"), met by nothing
     // a configuration needs: say so, rather than ask to fix a syntax that is valid.
     if message.contains("recurs") {
@@ -505,6 +501,10 @@ fn syntax_message(text: &str, span: &Range<usize>, message: &str) -> String {
                 deep at most, as in `[policies.NAME.circuit_breaker]`"
             .to_owned();
     }
+    let before = text.get(..span.start).unwrap_or_default();
+    let line_start = before.rfind('\n').map_or(0, |newline| newline + 1);
+    // The line without its comment: a `#` in a quoted key would cut it short, in a message only.
+    let line = text[line_start..].lines().next().unwrap_or_default().split('#').next().unwrap_or_default();
     if message == "duplicate key" {
         if line.trim_start().starts_with('[') {
             // `[policies.a]` twice, or after `a = { .. }` in `[policies]`.
