@@ -361,6 +361,48 @@ async fn return_and_question_mark_end_one_attempt() {
     assert_eq!(early_exits(&calls, true).await, Err(Error::BadRequest));
 }
 
+/// A `return` or `?` that a macro writes, as anyhow's `bail!` and `ensure!` do: `#[retry]`
+/// cannot see into the macro's expansion, so only a body run as a block of its own (an
+/// `async` block, a closure) keeps such an exit to the one attempt.
+macro_rules! fail_unless {
+    ($condition:expr, $error:expr) => {
+        if !$condition {
+            return Err($error);
+        }
+    };
+}
+
+macro_rules! step {
+    ($calls:expr) => {
+        flaky($calls, 3)?
+    };
+}
+
+#[retry(max_attempts = 3, backoff = "fixed", initial_delay = "10ms", jitter = "none")]
+async fn macro_exits(calls: &AtomicU32, ready: bool) -> Result<u32, Error> {
+    fail_unless!(ready, Error::Unavailable);
+    Ok(step!(calls))
+}
+
+#[retry(max_attempts = 3, backoff = "fixed", initial_delay = "10ms")]
+fn macro_exits_blocking(calls: &AtomicU32, ready: bool) -> Result<u32, Error> {
+    fail_unless!(ready, Error::Unavailable);
+    Ok(step!(calls))
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_return_or_question_mark_a_macro_writes_ends_one_attempt() {
+    let calls = AtomicU32::new(0);
+    assert_eq!(macro_exits(&calls, true).await, Ok(3));
+    let start = Instant::now();
+    assert_eq!(macro_exits(&calls, false).await, Err(Error::Unavailable));
+    assert_eq!(start.elapsed(), Duration::from_millis(20), "three attempts, two waits");
+
+    let calls = AtomicU32::new(0);
+    assert_eq!(macro_exits_blocking(&calls, true), Ok(3));
+    assert_eq!(calls.load(SeqCst), 3);
+}
+
 /// Patterns in argument position are bound afresh for each attempt.
 #[retry(max_attempts = 2, backoff = "fixed", initial_delay = "10ms")]
 async fn patterns((a, b): (u32, u32), mut total: u32, _: &str) -> Result<u32, Error> {
