@@ -56,11 +56,12 @@ use proc_macro::TokenStream;
 /// `#[tracing::instrument]` that reads `self` goes above `#[retry]`, and below it is a compile
 /// error that says so). An argument's attributes keep their meaning: `#[allow(unused_variables)]`
 /// or `#[expect(..)]` applies to the binding the body uses, and `#[cfg(..)]` removes the argument.
-/// `return` and `?` in the body end the attempt, as they ended the call before. A result cannot
-/// borrow from a `&mut` argument (`&mut self` included): each attempt re-borrows the argument, and
-/// today's borrow checker cannot see that a failed attempt's borrow ended before the next one began
-/// (rust-lang/rust#54663). Such a result (a `&mut`, or a `&T` with the argument's lifetime, elided
-/// or named, as `fn get(&mut self) -> Result<&T, E>` has) is a compile error that says so; return
+/// `return` and `?` in the body end the attempt, as they ended the call before, even where a macro
+/// in the body writes them (anyhow's `bail!`). A result cannot borrow from a `&mut` argument
+/// (`&mut self` included): each attempt re-borrows the argument, and today's borrow checker cannot
+/// see that a failed attempt's borrow ended before the next one began (rust-lang/rust#54663).
+/// Such a result (a `&mut`, or a `&T` with the argument's lifetime, elided or named, as
+/// `fn get(&mut self) -> Result<&T, E>` has) is a compile error that says so; return
 /// owned data, or an index or a key to borrow with after the call. The future is `Send` whenever
 /// the body's is. Plain `fn`s wait with `std::thread::sleep`, which blocks the thread (from async
 /// code, call one through `tokio::task::spawn_blocking`), and have no attempt timeout (an inline
