@@ -372,35 +372,40 @@ macro_rules! fail_unless {
     };
 }
 
+/// Succeeds from the third attempt on.
 macro_rules! step {
-    ($calls:expr) => {
-        flaky($calls, 3)?
+    ($attempt:expr) => {
+        (if $attempt >= 3 { Ok($attempt) } else { Err(Error::Unavailable) })?
     };
 }
 
 #[retry(max_attempts = 3, backoff = "fixed", initial_delay = "10ms", jitter = "none")]
-async fn macro_exits(calls: &AtomicU32, ready: bool) -> Result<u32, Error> {
+async fn macro_exits(attempts: &AtomicU32, ready: bool) -> Result<u32, Error> {
+    let attempt = attempts.fetch_add(1, SeqCst) + 1;
     fail_unless!(ready, Error::Unavailable);
-    Ok(step!(calls))
+    Ok(step!(attempt))
 }
 
-#[retry(max_attempts = 3, backoff = "fixed", initial_delay = "10ms")]
-fn macro_exits_blocking(calls: &AtomicU32, ready: bool) -> Result<u32, Error> {
+#[retry(max_attempts = 3, backoff = "fixed", initial_delay = "1ms")]
+fn macro_exits_blocking(attempts: &AtomicU32, ready: bool) -> Result<u32, Error> {
+    let attempt = attempts.fetch_add(1, SeqCst) + 1;
     fail_unless!(ready, Error::Unavailable);
-    Ok(step!(calls))
+    Ok(step!(attempt))
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_return_or_question_mark_a_macro_writes_ends_one_attempt() {
-    let calls = AtomicU32::new(0);
-    assert_eq!(macro_exits(&calls, true).await, Ok(3));
-    let start = Instant::now();
-    assert_eq!(macro_exits(&calls, false).await, Err(Error::Unavailable));
-    assert_eq!(start.elapsed(), Duration::from_millis(20), "three attempts, two waits");
+    for ready in [true, false] {
+        let (attempts, start) = (AtomicU32::new(0), Instant::now());
+        let expected = if ready { Ok(3) } else { Err(Error::Unavailable) };
+        assert_eq!(macro_exits(&attempts, ready).await, expected);
+        assert_eq!(attempts.load(SeqCst), 3);
+        assert_eq!(start.elapsed(), Duration::from_millis(20), "two waits");
 
-    let calls = AtomicU32::new(0);
-    assert_eq!(macro_exits_blocking(&calls, true), Ok(3));
-    assert_eq!(calls.load(SeqCst), 3);
+        let attempts = AtomicU32::new(0);
+        assert_eq!(macro_exits_blocking(&attempts, ready), expected);
+        assert_eq!(attempts.load(SeqCst), 3);
+    }
 }
 
 /// Patterns in argument position are bound afresh for each attempt.
