@@ -104,7 +104,7 @@ pub(crate) fn unknown_policy(name: &str, generation: u64, fix: &str) {
 
 /// What a call site's policy has that its error type, unable to hold a `Rejected`, keeps from
 /// acting.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub(crate) enum NoHome {
     /// An attempt timeout: attempts run untimed.
     Timeout,
