@@ -1,6 +1,7 @@
-//! `resilient::reload` without `$RESILIENT_CONFIG`: it finds a `./resilient.toml` created
-//! after `init` chose the built-in defaults, and it keeps reading that file after the process
-//! changes directory, as a daemon does.
+//! `resilient::reload` without `$RESILIENT_CONFIG`: with no file to read, it keeps a registry
+//! installed in code; it finds a `./resilient.toml` created after `init` chose the built-in
+//! defaults, and it keeps reading that file after the process changes directory, as a daemon
+//! does.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
@@ -30,7 +31,7 @@ fn graph_with_attempts(attempts: u32) -> String {
 /// One test: the working directory, the environment and the installed registry are
 /// process-wide.
 #[test]
-fn reload_finds_a_file_created_later_and_keeps_it_across_a_change_of_directory() {
+fn reload_keeps_a_code_registry_without_a_file_and_follows_a_file_created_later() {
     let base = std::env::temp_dir().join(format!("resilient-working-directory-{}", std::process::id()));
     let (start, elsewhere): (PathBuf, PathBuf) = (base.join("start"), base.join("elsewhere"));
     std::fs::create_dir_all(&start).unwrap();
@@ -41,9 +42,26 @@ fn reload_finds_a_file_created_later_and_keeps_it_across_a_change_of_directory()
     unsafe { std::env::remove_var("RESILIENT_CONFIG") };
     std::env::set_current_dir(&start).unwrap();
 
-    // No file yet: the built-in defaults (3 attempts), and a warning that `graph` is missing.
+    // A registry installed in code, and no file: a reload has nothing to read, and keeps it
+    // rather than fall back to the built-in defaults.
+    let policy =
+        resilient::Policy::builder().max_attempts(5).initial_delay(std::time::Duration::from_millis(1)).build();
+    resilient::install(resilient::Registry::builder().policy("graph", policy.unwrap()).build().unwrap());
+    assert_eq!(attempts(), 5);
+    let nothing = resilient::reload().unwrap_err().to_string();
+    assert_eq!(
+        nothing,
+        "./resilient.toml: not found, and $RESILIENT_CONFIG is unset: there is no file to reload, so the \
+         registry installed in code stays; create the file, or set $RESILIENT_CONFIG to one, then reload"
+    );
+    assert_eq!(attempts(), 5, "the registry installed in code stays");
+
+    // `init` loads what it finds, here nothing: the built-in defaults (3 attempts), and a
+    // warning that `graph` is missing. A reload of them is no error.
     resilient::init().unwrap();
     assert_eq!(attempts(), 3, "built-in defaults");
+    resilient::reload().unwrap();
+    assert_eq!(attempts(), 3, "still the built-in defaults");
 
     // Operations create the file, then ask for a reload: it is loaded.
     std::fs::write(&file, graph_with_attempts(2)).unwrap();

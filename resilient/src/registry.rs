@@ -638,6 +638,9 @@ static INSTALLING: Mutex<()> = Mutex::new(());
 /// unchanged file on a timer, or on every signal, without growing; [`installed`] returns it,
 /// though, for what calls do not use (`strict`, the warnings' positions).
 ///
+/// A later [`reload`](crate::reload) reads the configuration file, if there is one, and
+/// replaces this registry with it; with none, it keeps this registry and returns an error.
+///
 /// ```
 /// use resilient::{Policy, Registry};
 ///
@@ -685,6 +688,14 @@ pub fn installed() -> Registry {
         Some(installed) => installed.registry().clone(),
         None => Registry::default(),
     }
+}
+
+/// Whether the registry in effect holds nothing but the built-in defaults (so does no
+/// registry at all): what a reload that finds no file would install.
+pub(crate) fn installed_is_builtin() -> bool {
+    // SAFETY: CURRENT only ever holds null or a leaked, never freed `Installed`.
+    unsafe { CURRENT.load(Ordering::Acquire).as_ref() }
+        .is_none_or(|installed| installed.is_made_of(&Registry::default()))
 }
 
 /// Where a call site's policy comes from.

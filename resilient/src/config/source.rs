@@ -90,7 +90,10 @@ pub fn init() -> Result<Vec<ConfigWarning>, ConfigError> {
 /// Re-reads the file [`init`] used (or, if it found none or never ran, the one it would find
 /// now: `./resilient.toml` created since is loaded), verifies it and swaps it in atomically:
 /// calls that start afterwards use it, calls in flight finish under the policy they started
-/// with. On error the current registry stays and the error is returned.
+/// with. On error the current registry stays and the error is returned. With no file to read
+/// (`$RESILIENT_CONFIG` unset, no `./resilient.toml`), a registry the program
+/// [`install`](crate::install)ed in code stays and the reload is an error that says so: the
+/// built-in defaults never replace it.
 /// A source that has not changed leaves the installed registry as it is (see
 /// [`install`](crate::install)), so reloading on a timer costs no memory. Circuit breakers
 /// and retry budgets go on across a reload, even one that changes their settings: an open
@@ -108,7 +111,20 @@ pub fn init() -> Result<Vec<ConfigWarning>, ConfigError> {
 /// # Ok::<(), resilient::ConfigError>(())
 /// ```
 pub fn reload() -> Result<Vec<ConfigWarning>, ConfigError> {
-    load_and_install(reload_source())
+    let source = reload_source();
+    // The built-in defaults stand in for a file missing at start-up. They never replace what
+    // the program installed in code: that would drop its policies for nothing read.
+    if source == Source::BuiltIn && !crate::registry::installed_is_builtin() {
+        return Err(ConfigError::single(
+            super::Location::WholeFile(format!("./{LOCAL_FILE}")),
+            "",
+            format!(
+                "not found, and ${ENV} is unset: there is no file to reload, so the registry installed in code \
+                 stays; create the file, or set ${ENV} to one, then reload"
+            ),
+        ));
+    }
+    load_and_install(source)
 }
 
 fn lock() -> std::sync::MutexGuard<'static, Option<Source>> {
